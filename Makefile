@@ -1,0 +1,43 @@
+# inloop — every target bootstraps .venv on first use, so `make demo` or `make test` works as the first command.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SRC    := src tests bench examples
+
+.PHONY: venv demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[postgres,ml,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p artifacts
+	$(BIN)/inloop policy check examples/policy.yaml
+	$(BIN)/inloop route examples/items.jsonl --policy examples/policy.yaml --out artifacts/demo-routed.jsonl
+	@echo "one routing per item: artifacts/demo-routed.jsonl"
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/route_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/pii_bench.py
+	$(BIN)/python bench/quality_bench.py
+
+clean:
+	rm -rf $(VENV) artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The pure core of inloop: items, policies, routes and the routing decision. No I/O lives here."""
