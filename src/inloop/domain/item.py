@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -76,10 +77,21 @@ def problems_from(exc: ValidationError, prefix: str = "") -> list[Problem]:
     When a value matches no member of a union, only the member that got furthest is reported: a chat input
     with a bad role should say ``input[0].role``, not also "input should be a string".
     """
+    return problems_from_errors(exc.errors(include_url=False), prefix=prefix)
+
+
+def problems_from_errors(
+    errors: Sequence[Any], *, prefix: str = "", strip: Sequence[str] = ()
+) -> list[Problem]:
+    """:func:`problems_from` for a list of pydantic error dicts; ``strip`` drops a leading location part
+    such as FastAPI's ``body``."""
     found: list[tuple[str, str | None, int, Problem]] = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
+        loc = list(err["loc"])
+        if loc and loc[0] in strip:
+            loc = loc[1:]
         path, union_at, depth = prefix, None, 0
-        for part in err["loc"]:
+        for part in loc:
             if isinstance(part, str) and part in _UNION_TAGS:
                 union_at = path
                 continue

@@ -39,6 +39,8 @@ DEFAULT_CATEGORIES = (
     "other",
 )
 
+DEFAULT_TIERS = ("junior", "senior", "specialist")
+
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -152,7 +154,7 @@ class Policy(_Strict):
     tasks: dict[str, TaskPolicy] = {}
     checks: tuple[CheckSpec, ...] = ()
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
-    tiers: tuple[str, ...] = ("junior", "senior", "specialist")
+    tiers: tuple[str, ...] = DEFAULT_TIERS
     _rank: dict[str, int] = PrivateAttr(default_factory=dict)
     _hash: str = PrivateAttr(default="")
 

@@ -1,7 +1,4 @@
-"""The ``inloop`` command. Errors print one line to stderr and exit non-zero; never a traceback.
-
-Exit codes: 0 success, 2 bad arguments or a bad policy, 3 some input lines were malformed.
-"""
+"""``inloop policy check`` and ``inloop route``: the routing engine on files."""
 
 from __future__ import annotations
 
@@ -12,66 +9,21 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from inloop import __version__
 from inloop.batch import Malformed, Summary, route_lines
+from inloop.cli.app import EXIT_MALFORMED, app, err, fail, load_gate, out
 from inloop.domain.routes import Route
-from inloop.errors import PolicyError
-from inloop.gate import Gate
 
-app = typer.Typer(
-    help="inloop: route LLM outputs to automation or to people, by policy.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 policy_app = typer.Typer(help="Validate and inspect policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
-
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, soft_wrap=True)
-
-EXIT_BAD_INPUT = 2
-EXIT_MALFORMED = 3
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"inloop {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = False,
-) -> None:
-    """Route LLM outputs to automation or to people, by policy."""
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
-
-
-def _load_gate(policy: Path) -> Gate:
-    try:
-        return Gate.from_file(policy)
-    except PolicyError as exc:
-        for problem in exc.problems:
-            err.print(f"[red]error:[/] {escape(f'{exc.source}: {problem}')}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @policy_app.command("check")
 def policy_check(policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")]) -> None:
     """Exit 0 if the policy is valid; print every error with its field path and exit 2 otherwise."""
-    gate = _load_gate(policy)
+    gate = load_gate(policy)
     tasks = ", ".join(gate.policy.tasks) or "none"
     out.print(
         f"{policy}: valid (version {gate.policy_version}; levels {', '.join(gate.policy.levels)}; "
@@ -91,7 +43,7 @@ def route(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Route every item of a JSON Lines file and print a summary."""
-    gate = _load_gate(policy)
+    gate = load_gate(policy)
     summary = Summary()
     with ExitStack() as stack:
         source = _open_input(items, stack)
@@ -100,7 +52,7 @@ def route(
             try:
                 sink = stack.enter_context(out_file.open("w", encoding="utf-8"))
             except OSError as exc:
-                raise _fail(f"cannot write {out_file}: {exc.strerror}") from None
+                raise fail(f"cannot write {out_file}: {exc.strerror}") from None
         progress = _progress(items, stack)
         task = progress.add_task("routing", total=None) if progress else None
         for result in route_lines(gate, source):
@@ -131,9 +83,9 @@ def _open_input(items: Path, stack: ExitStack) -> TextIO:
     try:
         return stack.enter_context(items.open(encoding="utf-8", errors="replace"))
     except FileNotFoundError:
-        raise _fail(f"{items}: file not found") from None
+        raise fail(f"{items}: file not found") from None
     except OSError as exc:
-        raise _fail(f"cannot read {items}: {exc.strerror}") from None
+        raise fail(f"cannot read {items}: {exc.strerror}") from None
 
 
 def _progress(items: Path, stack: ExitStack) -> Progress | None:
@@ -175,8 +127,3 @@ def _print_summary(summary: Summary) -> None:
     for row in data["top_reasons"]:
         reasons.add_row(str(row["count"]), row["reason"])
     out.print(reasons)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

@@ -1,0 +1,59 @@
+"""The FastAPI application factory: ``create_app(settings)`` opens the database and the policy in the
+lifespan and starts the background worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from inloop import __version__
+from inloop.api import problems
+from inloop.api.limits import BodySizeLimit
+from inloop.api.routes import admin, items, reviews
+from inloop.clock import Clock, wall_ms
+from inloop.gate import Gate
+from inloop.services.context import Context, record
+from inloop.settings import Settings
+from inloop.storage import open_database
+from inloop.worker import Worker
+
+
+def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gate = Gate.from_file(settings.policy)
+        db = open_database(settings.db)
+        ctx = Context(db=db, gate=gate, clock=clock, lease_seconds=settings.lease_seconds)
+        with db.write() as conn:
+            record(
+                conn,
+                ctx,
+                "policy.loaded",
+                actor="system",
+                data={"policy_version": gate.policy_version, "source": settings.policy},
+            )
+        app.state.ctx = ctx
+        worker = Worker(ctx, settings.sweep_interval_seconds)
+        if settings.background:
+            worker.start()
+        try:
+            yield
+        finally:
+            if settings.background:
+                worker.stop()
+            db.close()
+
+    app = FastAPI(
+        title="inloop",
+        version=__version__,
+        description="Human-in-the-loop review for LLM outputs. Every endpoint but /healthz needs "
+        "`Authorization: Bearer <key>`; errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (items, reviews, admin):
+        app.include_router(module.router)
+    return app

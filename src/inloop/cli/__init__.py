@@ -1,0 +1,11 @@
+"""The ``inloop`` command line. Each module registers its commands on the one Typer app."""
+
+from inloop.cli import admin, routing, serve
+from inloop.cli.app import app
+
+__all__ = ["admin", "app", "main", "routing", "serve"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,369 @@
+"""Claiming, holding and deciding review tasks; finalising an item when its reviews agree.
+
+Each call is one transaction: a claim leases the tasks and records the claim together; a decision checks the
+lease, stores the review, finalises the item (or opens an adjudication) and queues the webhooks together. A
+decision on a stale or foreign lease changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inloop.domain.access import Action
+from inloop.domain.review import PRIORITY_ESCALATED, TaskKind, Verdict, Vote, consensus, validate_decision
+from inloop.errors import Conflict, InvalidRequest, LeaseConflict, NotFound, Problem
+from inloop.ids import new_id, new_secret
+from inloop.services.accounts import Principal
+from inloop.services.context import Context, iso, record
+from inloop.services.intake import decision, open_task, resource
+from inloop.storage import items, reviews, tasks, users
+from inloop.storage.database import Connection
+from inloop.storage.tasks import Claimant, TaskRow
+
+
+def _lease_ms(ctx: Context, seconds: float | None) -> int:
+    value = ctx.lease_seconds if seconds is None else seconds
+    if not 1 <= value <= ctx.max_lease_seconds:
+        raise InvalidRequest([Problem("lease_seconds", f"must be between 1 and {ctx.max_lease_seconds}")])
+    return int(value * 1000)
+
+
+def claim(
+    ctx: Context,
+    who: Principal,
+    *,
+    queue: str | None = None,
+    limit: int = 1,
+    lease_seconds: float | None = None,
+) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` tasks ``who`` may take, and return them with their items."""
+    who.require(Action.REVIEW)
+    if not 1 <= limit <= 100:
+        raise InvalidRequest([Problem("limit", "must be between 1 and 100")])
+    lease_ms = _lease_ms(ctx, lease_seconds)
+    kinds = {TaskKind.REVIEW.value, TaskKind.AUDIT.value}
+    if who.can(Action.ADJUDICATE):
+        kinds.add(TaskKind.ADJUDICATION.value)
+    claimant = Claimant(who.id, ctx.tier_rank(who.tier), who.skills, frozenset(kinds))
+    now = ctx.clock()
+    with ctx.db.write() as conn:
+        rows = tasks.claim(
+            conn,
+            claimant,
+            queue=queue,
+            limit=limit,
+            now_ms=now,
+            lease_ms=lease_ms,
+            tokens=[new_secret("lease", 18) for _ in range(limit)],
+        )
+        # Record in chain order so concurrent claimers lock audit chain heads in one global order.
+        for row in sorted(rows, key=lambda r: r.item_id):
+            record(
+                conn,
+                ctx,
+                "task.claimed",
+                actor=who.actor,
+                item_id=row.item_id,
+                now_ms=now,
+                data={"task_id": row.id, "kind": row.kind, "lease_expires_at": iso(row.lease_expires_ms)},
+            )
+        return [_claimed(conn, row) for row in rows]
+
+
+def _claimed(conn: Connection, row: TaskRow) -> dict[str, Any]:
+    item = items.get(conn, row.item_id)
+    assert item is not None
+    body = resource(item)
+    if row.kind == TaskKind.ADJUDICATION.value:
+        body["reviews"] = reviews_of(conn, row.item_id, kinds=(TaskKind.REVIEW.value,))
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "queue": row.queue,
+        "priority": row.priority,
+        "item": body,
+        "lease_token": row.lease_token,
+        "lease_expires_at": iso(row.lease_expires_ms),
+        "deadline": iso(item.deadline_ms),
+    }
+
+
+def reviews_of(conn: Connection, item_id: str, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    out = []
+    for r in reviews.for_item(conn, item_id, kinds):
+        out.append(
+            {
+                "id": r.id,
+                "task_id": r.task_id,
+                "kind": r.kind,
+                "reviewer": r.reviewer_name,
+                "verdict": r.verdict,
+                "output": r.output,
+                "reason": r.reason,
+                "category": r.category,
+                "decided_at": iso(r.decided_ms),
+                "handling_ms": r.handling_ms,
+            }
+        )
+    return out
+
+
+def heartbeat(
+    ctx: Context, who: Principal, task_id: str, lease_token: str, lease_seconds: float | None = None
+) -> dict[str, Any]:
+    """Extend a live lease; a stale or foreign one is a conflict."""
+    lease_ms = _lease_ms(ctx, lease_seconds)
+    now = ctx.clock()
+    with ctx.db.write() as conn:
+        row = _held(conn, task_id, lease_token, who, now)
+        tasks.set_fields(conn, task_id, lease_expires_ms=now + lease_ms)
+    return {"id": row.id, "lease_token": lease_token, "lease_expires_at": iso(now + lease_ms)}
+
+
+def release(ctx: Context, who: Principal, task_id: str, lease_token: str) -> None:
+    """Give the task back to its queue at once."""
+    now = ctx.clock()
+    with ctx.db.write() as conn:
+        row = _held(conn, task_id, lease_token, who, now)
+        tasks.reopen(conn, task_id)
+        record(
+            conn,
+            ctx,
+            "task.released",
+            actor=who.actor,
+            item_id=row.item_id,
+            now_ms=now,
+            data={"task_id": task_id},
+        )
+
+
+def _held(conn: Connection, task_id: str, token: str, who: Principal, now: int) -> TaskRow:
+    row = tasks.held(conn, task_id, token, who.id, now)
+    if row is not None:
+        return row
+    existing = tasks.get(conn, task_id)
+    if existing is None:
+        raise NotFound("task", task_id)
+    if existing.status == "done":
+        raise LeaseConflict(task_id, "the task is already decided")
+    raise LeaseConflict(task_id, "the lease is stale, expired or held by someone else")
+
+
+def decide(
+    ctx: Context,
+    who: Principal,
+    task_id: str,
+    *,
+    lease_token: str,
+    verdict: str,
+    output: str | None = None,
+    reason: str | None = None,
+    category: str | None = None,
+) -> dict[str, Any]:
+    """Record a decision under a live lease; returns the item resource as it stands after it."""
+    parsed = validate_decision(verdict, output, reason, category, ctx.policy.categories)
+    now = ctx.clock()
+    with ctx.db.write() as conn:
+        task = _held(conn, task_id, lease_token, who, now)
+        if task.kind == TaskKind.ADJUDICATION.value:
+            who.require(Action.ADJUDICATE)
+        reviews.insert(
+            conn,
+            id=new_id("rev"),
+            task_id=task.id,
+            item_id=task.item_id,
+            kind=task.kind,
+            reviewer=who.id,
+            verdict=parsed.value,
+            output=output,
+            reason=reason or "",
+            category=category,
+            claimed_ms=task.claimed_ms or now,
+            decided_ms=now,
+            handling_ms=now - (task.claimed_ms or now),
+        )
+        tasks.set_fields(conn, task.id, status="done", done_ms=now, lease_token=None, lease_expires_ms=None)
+        record(
+            conn,
+            ctx,
+            "review.decided",
+            actor=who.actor,
+            item_id=task.item_id,
+            now_ms=now,
+            data={
+                "task_id": task.id,
+                "kind": task.kind,
+                "verdict": parsed.value,
+                "category": category,
+                "reason": reason,
+                "edited": output is not None,
+            },
+        )
+        vote = Vote(parsed, output)
+        if task.kind == TaskKind.AUDIT.value:
+            _audited(conn, ctx, who, task, vote, reason, category, now)
+        elif task.kind == TaskKind.ADJUDICATION.value:
+            _finalise(conn, ctx, task.item_id, vote, who.actor, reason, category, now, adjudicated=True)
+        else:
+            _after_review(conn, ctx, task, now)
+        item = items.get(conn, task.item_id)
+        assert item is not None
+        return resource(item)
+
+
+def _after_review(conn: Connection, ctx: Context, task: TaskRow, now: int) -> None:
+    """When every review task of the item is done: finalise on agreement, else open an adjudication."""
+    siblings = [t for t in tasks.for_item(conn, task.item_id) if t.kind == TaskKind.REVIEW.value]
+    if any(t.status in ("open", "leased") for t in siblings):
+        return
+    done = reviews_of(conn, task.item_id, kinds=(TaskKind.REVIEW.value,))
+    votes = [Vote(Verdict(r["verdict"]), r["output"]) for r in done]
+    item = items.get(conn, task.item_id, lock=True)
+    assert item is not None
+    rule = ctx.policy.task(item.task_type).consensus
+    agreed = consensus(votes, rule)
+    if agreed is not None:
+        last = done[-1]
+        by = ", ".join(f"user:{r['reviewer']}" for r in done)
+        _finalise(conn, ctx, item.id, agreed, by, last["reason"], last["category"], now)
+        return
+    adjudication = open_task(conn, ctx, item, TaskKind.ADJUDICATION, PRIORITY_ESCALATED, now)
+    record(
+        conn,
+        ctx,
+        "review.disagreement",
+        actor="policy",
+        item_id=item.id,
+        now_ms=now,
+        data={"adjudication_task": adjudication, "verdicts": [r["verdict"] for r in done]},
+    )
+
+
+def _finalise(
+    conn: Connection,
+    ctx: Context,
+    item_id: str,
+    vote: Vote,
+    by: str,
+    reason: str | None,
+    category: str | None,
+    now: int,
+    *,
+    adjudicated: bool = False,
+) -> None:
+    item = items.get(conn, item_id, lock=True)
+    assert item is not None
+    final = decision(
+        verdict=vote.verdict.value,
+        output=_final_output(ctx, item.body["output"], vote),
+        by=by,
+        reason=reason,
+        category=category,
+        now=now,
+    )
+    was_released = item.decision is not None and item.decision.get("provisional")
+    items.set_fields(
+        conn,
+        item_id,
+        status="decided",
+        decision=final,
+        decided_ms=now,
+        sla_state="done" if item.sla_state == "running" else item.sla_state,
+    )
+    for open_task_row in tasks.open_for_item(conn, item_id):
+        tasks.set_fields(conn, open_task_row.id, status="cancelled", done_ms=now, lease_token=None)
+    event = "item.revised" if was_released and vote.verdict is not Verdict.APPROVE else "item.decided"
+    record(
+        conn,
+        ctx,
+        "review.adjudicated" if adjudicated else event,
+        actor=by,
+        item_id=item_id,
+        now_ms=now,
+        data={"verdict": final["verdict"], "category": category, "by": by},
+    )
+    if adjudicated:
+        record(
+            conn,
+            ctx,
+            event,
+            actor=by,
+            item_id=item_id,
+            now_ms=now,
+            data={"verdict": final["verdict"], "category": category, "by": by},
+        )
+
+
+def _final_output(ctx: Context, model_output: str, vote: Vote) -> str | None:
+    if vote.verdict is Verdict.EDIT:
+        return vote.output
+    if vote.verdict is Verdict.APPROVE:
+        return model_output
+    return None
+
+
+def _audited(
+    conn: Connection,
+    ctx: Context,
+    who: Principal,
+    task: TaskRow,
+    vote: Vote,
+    reason: str | None,
+    category: str | None,
+    now: int,
+) -> None:
+    """A post-hoc audit: an error found in a released output is an escaped error, announced as a revision."""
+    if vote.verdict is Verdict.APPROVE:
+        return
+    item = items.get(conn, task.item_id, lock=True)
+    assert item is not None
+    revised = decision(
+        verdict=vote.verdict.value,
+        output=_final_output(ctx, item.body["output"], vote),
+        by=who.actor,
+        reason=reason,
+        category=category,
+        now=now,
+    )
+    items.set_fields(
+        conn, item.id, escaped_error=True, decision={**(item.decision or {}), "revised": revised}
+    )
+    record(
+        conn,
+        ctx,
+        "item.revised",
+        actor=who.actor,
+        item_id=item.id,
+        now_ms=now,
+        data={"verdict": vote.verdict.value, "category": category, "escaped_error": True},
+    )
+
+
+def assign(ctx: Context, lead: Principal, item_id: str, reviewer_name: str | None) -> list[str]:
+    """Route an item's open tasks to one named reviewer (or back to everyone with ``None``)."""
+    lead.require(Action.ASSIGN)
+    now = ctx.clock()
+    with ctx.db.write() as conn:
+        if items.get(conn, item_id) is None:
+            raise NotFound("item", item_id)
+        reviewer_id = None
+        if reviewer_name is not None:
+            user = users.by_name(conn, reviewer_name)
+            if user is None:
+                raise NotFound("user", reviewer_name)
+            reviewer_id = user.id
+        open_rows = [t for t in tasks.open_for_item(conn, item_id) if t.status == "open"]
+        if not open_rows:
+            raise Conflict(f"item {item_id} has no open task to assign")
+        for row in open_rows:
+            tasks.set_fields(conn, row.id, assigned_to=reviewer_id)
+        record(
+            conn,
+            ctx,
+            "task.assigned",
+            actor=lead.actor,
+            item_id=item_id,
+            now_ms=now,
+            data={"to": reviewer_name, "tasks": [t.id for t in open_rows]},
+        )
+        return [t.id for t in open_rows]

@@ -1,0 +1,121 @@
+"""Appending to and reading the audit chains. Appends happen inside the caller's transaction, so an event is
+recorded exactly when the change it describes is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from inloop.domain.audit import (
+    ITEM_CHAINS,
+    SYSTEM_CHAIN,
+    AuditEvent,
+    ChainBreak,
+    chain_for,
+    check_chain,
+    event_hash,
+)
+from inloop.storage.tables import audit_events, audit_heads
+
+
+def append(
+    conn: Connection,
+    *,
+    event: str,
+    actor: str,
+    at_ms: int,
+    item_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an event at the end of its chain, locking only that chain's head row until commit."""
+    chain = chain_for(item_id)
+    head = conn.execute(
+        select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.chain == chain).with_for_update()
+    ).one()
+    seq = head.seq + 1
+    body = data or {}
+    digest = event_hash(
+        chain=chain,
+        seq=seq,
+        item_id=item_id,
+        event=event,
+        actor=actor,
+        at_ms=at_ms,
+        data=body,
+        prev_hash=head.hash,
+    )
+    conn.execute(
+        audit_events.insert().values(
+            chain=chain,
+            seq=seq,
+            item_id=item_id,
+            event=event,
+            actor=actor,
+            at_ms=at_ms,
+            data=body,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+    )
+    conn.execute(update(audit_heads).where(audit_heads.c.chain == chain).values(seq=seq, hash=digest))
+    return AuditEvent(chain, seq, item_id, event, actor, at_ms, body, head.hash, digest)
+
+
+def _event(row: Any) -> AuditEvent:
+    return AuditEvent(
+        row.chain, row.seq, row.item_id, row.event, row.actor, row.at_ms, row.data, row.prev_hash, row.hash
+    )
+
+
+def item_events(conn: Connection, item_id: str) -> list[AuditEvent]:
+    rows = conn.execute(
+        select(audit_events).where(audit_events.c.item_id == item_id).order_by(audit_events.c.seq)
+    )
+    return [_event(r) for r in rows]
+
+
+def recent_events(conn: Connection, limit: int) -> list[AuditEvent]:
+    rows = conn.execute(
+        select(audit_events).order_by(audit_events.c.at_ms.desc(), audit_events.c.id.desc()).limit(limit)
+    )
+    return [_event(r) for r in rows]
+
+
+def heads(conn: Connection) -> dict[int, tuple[int, str]]:
+    return {r.chain: (r.seq, r.hash) for r in conn.execute(select(audit_heads))}
+
+
+def event_at(conn: Connection, chain: int, seq: int) -> AuditEvent | None:
+    row = conn.execute(
+        select(audit_events).where(audit_events.c.chain == chain, audit_events.c.seq == seq)
+    ).first()
+    return _event(row) if row else None
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
+
+
+def _chain_rows(conn: Connection, chain: int) -> Iterator[tuple[int, AuditEvent]]:
+    rows = conn.execution_options(yield_per=2000).execute(
+        select(audit_events).where(audit_events.c.chain == chain).order_by(audit_events.c.seq)
+    )
+    for row in rows:
+        yield row.id, _event(row)
+
+
+def verify(conn: Connection) -> tuple[ChainBreak | None, int, dict[int, tuple[int, str]]]:
+    """Check every chain; the first break (or None), the events checked, and the chain heads."""
+    current = heads(conn)
+    total = 0
+    for chain in range(SYSTEM_CHAIN, ITEM_CHAINS + 1):
+        head = current.get(chain)
+        if head is None:
+            return ChainBreak(chain, 0, None, "chain head row is missing"), total, current
+        broken, seen = check_chain(chain, _chain_rows(conn, chain), head)
+        total += seen
+        if broken is not None:
+            return broken, total, current
+    return None, total, current

@@ -1,0 +1,77 @@
+"""Rows of the ``items`` table: the submitted item, its routing, its SLA state and its final decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from inloop.errors import DuplicateKey
+from inloop.storage.tables import items
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: str
+    idempotency_key: str | None
+    body_hash: str
+    task_type: str
+    status: str
+    route: str
+    risk: str
+    queue: str | None
+    body: dict[str, Any]
+    routing: dict[str, Any]
+    policy_version: str
+    deadline_ms: int | None
+    sla_state: str
+    decision: dict[str, Any] | None
+    escaped_error: bool
+    submitted_by: str | None
+    created_ms: int
+    decided_ms: int | None
+
+
+def _row(r: Any) -> ItemRow:
+    return ItemRow(**r._mapping)
+
+
+def insert(conn: Connection, row: ItemRow) -> None:
+    """Insert; a concurrent insert of the same id or idempotency key raises :class:`DuplicateKey`."""
+    try:
+        with conn.begin_nested():
+            conn.execute(items.insert().values(**asdict(row)))
+    except IntegrityError:
+        raise DuplicateKey(f"item {row.id} or its idempotency key exists") from None
+
+
+def get(conn: Connection, item_id: str, *, lock: bool = False) -> ItemRow | None:
+    query = select(items).where(items.c.id == item_id)
+    if lock:
+        query = query.with_for_update()
+    r = conn.execute(query).first()
+    return _row(r) if r else None
+
+
+def by_idempotency_key(conn: Connection, key: str) -> ItemRow | None:
+    r = conn.execute(select(items).where(items.c.idempotency_key == key)).first()
+    return _row(r) if r else None
+
+
+def set_fields(conn: Connection, item_id: str, **values: Any) -> None:
+    conn.execute(update(items).where(items.c.id == item_id).values(**values))
+
+
+def due_for_sla(conn: Connection, now_ms: int, limit: int) -> Sequence[str]:
+    """Ids of items whose SLA deadline has passed, locked and skipped by other sweepers (PostgreSQL)."""
+    query = (
+        select(items.c.id)
+        .where(items.c.sla_state == "running", items.c.deadline_ms <= now_ms)
+        .order_by(items.c.deadline_ms)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(conn.execute(query).scalars())

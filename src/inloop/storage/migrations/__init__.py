@@ -1,0 +1,1 @@
+"""Alembic migrations of the inloop schema; applied by :func:`inloop.storage.migrate.upgrade`."""

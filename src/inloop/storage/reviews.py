@@ -1,0 +1,38 @@
+"""Rows of the ``reviews`` table: one per decided task, with the reviewer's name joined in for display."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from inloop.storage.tables import reviews, users
+
+
+def insert(conn: Connection, **values: Any) -> None:
+    conn.execute(reviews.insert().values(**values))
+
+
+def for_item(conn: Connection, item_id: str, kinds: Sequence[str] | None = None) -> list[Any]:
+    query = (
+        select(reviews, users.c.name.label("reviewer_name"))
+        .join(users, users.c.id == reviews.c.reviewer)
+        .where(reviews.c.item_id == item_id)
+        .order_by(reviews.c.decided_ms, reviews.c.id)
+    )
+    if kinds is not None:
+        query = query.where(reviews.c.kind.in_(list(kinds)))
+    return list(conn.execute(query))
+
+
+def per_reviewer_since(conn: Connection, since_ms: int) -> list[Any]:
+    """Decisions and mean handling time per reviewer since ``since_ms``."""
+    query = (
+        select(users.c.name, func.count().label("n"), func.avg(reviews.c.handling_ms).label("avg_ms"))
+        .join(users, users.c.id == reviews.c.reviewer)
+        .where(reviews.c.decided_ms >= since_ms)
+        .group_by(users.c.name)
+        .order_by(users.c.name)
+    )
+    return list(conn.execute(query))

@@ -1,0 +1,204 @@
+"""Rows of the ``tasks`` table and the claim: one statement picks, leases and skips what others hold.
+
+On PostgreSQL the pick is ``FOR UPDATE SKIP LOCKED``, so concurrent reviewers in any number of processes never
+wait on each other's rows and never receive the same task; on SQLite the write lock taken at ``BEGIN
+IMMEDIATE`` serialises claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, not_, or_, select, true, update
+
+from inloop.storage.tables import task_skills, tasks
+
+NO_DEADLINE = 2**62  # tasks without an SLA sort after every real deadline, and the column stays indexable
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    id: str
+    item_id: str
+    kind: str
+    queue: str
+    priority: int
+    status: str
+    tier_rank: int
+    assigned_to: str | None
+    lease_token: str | None
+    lease_owner: str | None
+    lease_expires_ms: int | None
+    claimed_ms: int | None
+    deadline_ms: int
+    created_ms: int
+    done_ms: int | None
+
+
+def _row(r: Any) -> TaskRow:
+    return TaskRow(**r._mapping)
+
+
+def insert(conn: Connection, row: TaskRow, skills: Iterable[str]) -> None:
+    conn.execute(tasks.insert().values(**{f: getattr(row, f) for f in TaskRow.__slots__}))
+    rows = [{"task_id": row.id, "skill": s} for s in sorted(set(skills))]
+    if rows:
+        conn.execute(task_skills.insert(), rows)
+
+
+def get(conn: Connection, task_id: str, *, lock: bool = False) -> TaskRow | None:
+    query = select(tasks).where(tasks.c.id == task_id)
+    if lock:
+        query = query.with_for_update()
+    r = conn.execute(query).first()
+    return _row(r) if r else None
+
+
+def for_item(conn: Connection, item_id: str) -> list[TaskRow]:
+    rows = conn.execute(
+        select(tasks).where(tasks.c.item_id == item_id).order_by(tasks.c.created_ms, tasks.c.id)
+    )
+    return [_row(r) for r in rows]
+
+
+def skills_of(conn: Connection, task_id: str) -> list[str]:
+    return list(conn.execute(select(task_skills.c.skill).where(task_skills.c.task_id == task_id)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Claimant:
+    """Who is claiming, and what they qualify for."""
+
+    user_id: str
+    tier_rank: int
+    skills: frozenset[str]
+    kinds: frozenset[str]
+
+
+def claim(
+    conn: Connection,
+    who: Claimant,
+    *,
+    queue: str | None,
+    limit: int,
+    now_ms: int,
+    lease_ms: int,
+    tokens: Sequence[str],
+) -> list[TaskRow]:
+    """Lease up to ``limit`` open tasks ``who`` may take: escalations first, then by deadline, then age."""
+    other = tasks.alias("other")
+    missing_skill = exists().where(
+        task_skills.c.task_id == tasks.c.id,
+        task_skills.c.skill.not_in(sorted(who.skills)) if who.skills else true(),
+    )
+    own_item = exists().where(
+        other.c.item_id == tasks.c.item_id, other.c.id != tasks.c.id, other.c.lease_owner == who.user_id
+    )
+    conditions = [
+        tasks.c.status == "open",
+        tasks.c.kind.in_(sorted(who.kinds)),
+        tasks.c.tier_rank <= who.tier_rank,
+        or_(tasks.c.assigned_to.is_(None), tasks.c.assigned_to == who.user_id),
+        not_(missing_skill),
+        not_(own_item),
+    ]
+    if queue is not None:
+        conditions.append(tasks.c.queue == queue)
+    pick = (
+        select(tasks.c.id)
+        .where(and_(*conditions))
+        .order_by(tasks.c.priority, tasks.c.deadline_ms, tasks.c.created_ms)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(conn.execute(pick).scalars())
+    claimed = []
+    for task_id, token in zip(ids, tokens, strict=False):
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task_id)
+            .values(
+                status="leased",
+                lease_token=token,
+                lease_owner=who.user_id,
+                lease_expires_ms=now_ms + lease_ms,
+                claimed_ms=now_ms,
+            )
+        )
+        row = get(conn, task_id)
+        assert row is not None
+        claimed.append(row)
+    return claimed
+
+
+def held(conn: Connection, task_id: str, token: str, user_id: str, now_ms: int) -> TaskRow | None:
+    """The task, locked, if ``user_id`` holds a live lease on it with ``token``; else None."""
+    row = get(conn, task_id, lock=True)
+    if (
+        row is None
+        or row.status != "leased"
+        or row.lease_token != token
+        or row.lease_owner != user_id
+        or (row.lease_expires_ms or 0) < now_ms
+    ):
+        return None
+    return row
+
+
+def set_fields(conn: Connection, task_id: str, **values: Any) -> None:
+    conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+
+
+def reopen(conn: Connection, task_id: str) -> None:
+    """Give a task back to the queue, forgetting who held it (they may take it again)."""
+    set_fields(
+        conn,
+        task_id,
+        status="open",
+        lease_token=None,
+        lease_owner=None,
+        lease_expires_ms=None,
+        claimed_ms=None,
+    )
+
+
+def expired_leases(conn: Connection, now_ms: int, limit: int) -> list[TaskRow]:
+    query = (
+        select(tasks)
+        .where(tasks.c.status == "leased", tasks.c.lease_expires_ms < now_ms)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_row(r) for r in conn.execute(query)]
+
+
+def open_for_item(conn: Connection, item_id: str) -> list[TaskRow]:
+    return [t for t in for_item(conn, item_id) if t.status in ("open", "leased")]
+
+
+def depth_by_queue(conn: Connection) -> list[Any]:
+    """Per queue and priority: open and leased counts, oldest creation, nearest deadline."""
+    query = (
+        select(
+            tasks.c.queue,
+            tasks.c.priority,
+            tasks.c.status,
+            func.count().label("n"),
+            func.min(tasks.c.created_ms).label("oldest_ms"),
+            func.min(tasks.c.deadline_ms).label("next_deadline_ms"),
+        )
+        .where(tasks.c.status.in_(["open", "leased"]))
+        .group_by(tasks.c.queue, tasks.c.priority, tasks.c.status)
+    )
+    return list(conn.execute(query))
+
+
+def near_deadline(conn: Connection, before_ms: int) -> list[Any]:
+    query = (
+        select(tasks.c.queue, func.count().label("n"))
+        .where(tasks.c.status.in_(["open", "leased"]), tasks.c.deadline_ms <= before_ms)
+        .group_by(tasks.c.queue)
+    )
+    return list(conn.execute(query))
