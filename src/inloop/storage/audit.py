@@ -98,12 +98,23 @@ def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
 
 
-def _chain_rows(conn: Connection, chain: int) -> Iterator[tuple[int, AuditEvent]]:
-    rows = conn.execution_options(yield_per=2000).execute(
-        select(audit_events).where(audit_events.c.chain == chain).order_by(audit_events.c.seq)
-    )
-    for row in rows:
-        yield row.id, _event(row)
+def _chain_rows(conn: Connection, chain: int, page: int = 5000) -> Iterator[tuple[int, AuditEvent]]:
+    """A chain in ``seq`` order, read in pages (keyset pagination: constant memory, no server cursor)."""
+    after = -1
+    while True:
+        rows = list(
+            conn.execute(
+                select(audit_events)
+                .where(audit_events.c.chain == chain, audit_events.c.seq > after)
+                .order_by(audit_events.c.seq)
+                .limit(page)
+            )
+        )
+        for row in rows:
+            yield row.id, _event(row)
+        if len(rows) < page:
+            return
+        after = rows[-1].seq
 
 
 def verify(conn: Connection) -> tuple[ChainBreak | None, int, dict[int, tuple[int, str]]]:
