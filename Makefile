@@ -16,10 +16,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	@mkdir -p artifacts
 	$(BIN)/inloop policy check examples/policy.yaml
-	$(BIN)/inloop route examples/items.jsonl --policy examples/policy.yaml --out artifacts/demo-routed.jsonl
-	@echo "one routing per item: artifacts/demo-routed.jsonl"
+	$(BIN)/inloop demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SRC)

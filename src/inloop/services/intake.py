@@ -116,6 +116,20 @@ def _store(
         record(
             conn,
             ctx,
+            "item.checked",
+            actor="checks",
+            item_id=item_id,
+            now_ms=now,
+            data={
+                "checks": [
+                    {"name": c.name, "score": round(c.score, 4), "flagged": c.flagged, "judged": c.judged}
+                    for c in routing.checks
+                ]
+            },
+        )
+        record(
+            conn,
+            ctx,
             "item.routed",
             actor="policy",
             item_id=item_id,
@@ -124,7 +138,7 @@ def _store(
                 "route": route.value,
                 "risk": routing.risk,
                 "reasons": list(routing.reasons),
-                "checks": [c.name for c in routing.checks if c.flagged],
+                "flagged": [c.name for c in routing.checks if c.flagged],
                 "policy_version": routing.policy_version,
             },
         )
