@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inloop.storage.database import DEFAULT_URL
+DEFAULT_URL = "sqlite:///./inloop.db"
+"""The embedded default: a SQLite file in the working directory."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class Settings:
     lease_seconds: int = 300
     max_body_bytes: int = 1_048_576
     sweep_interval_seconds: float = 1.0
+    webhook_attempts: int = 8
+    webhook_backoff_seconds: float = 2.0
     background: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from inloop.cli.app import EXIT_FAILED, DbOption, app, fail, out, reported
-from inloop.services import accounts, audit_trail
-from inloop.services.context import Context
-from inloop.storage import DEFAULT_URL, open_database
+from inloop.settings import DEFAULT_URL
+
+if TYPE_CHECKING:
+    from inloop.services.context import Context
 
 users_app = typer.Typer(
     help="Manage users (reviewers, leads, admins, auditors, submitters).", no_args_is_help=True
@@ -27,6 +28,10 @@ app.add_typer(audit_app, name="audit")
 
 
 def _context(db: str) -> Context:
+    """The services are imported here, not at start-up, so ``inloop --help`` stays fast."""
+    from inloop.services.context import Context
+    from inloop.storage import open_database
+
     return Context(db=open_database(db), gate=None)
 
 
@@ -43,6 +48,8 @@ def users_add(
 ) -> None:
     """Add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    from inloop.services import accounts
+
     with reported():
         user = accounts.add_user(
             _context(db), name, role, tier=tier, skills=skills.split(","), password=password, actor="cli"
@@ -60,6 +67,8 @@ def keys_create(
     db: DbOption = DEFAULT_URL,
 ) -> None:
     """Create an API key and print it, alone on stdout, once; only its hash is stored."""
+    from inloop.services import accounts
+
     with reported():
         _, key = accounts.create_key(_context(db), user, actor="cli")
     print(key)
@@ -68,6 +77,8 @@ def keys_create(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = DEFAULT_URL) -> None:
     """Apply pending migrations (also done automatically by every command that opens the database)."""
+    from inloop.storage import open_database
+
     with reported():
         open_database(db)
     out.print("schema is up to date")
@@ -91,6 +102,8 @@ def audit_verify(
             since = since.get("checkpoint", since)
         except (OSError, ValueError) as exc:
             raise fail(f"cannot read checkpoint {since_checkpoint}: {exc}") from None
+    from inloop.services import audit_trail
+
     with reported():
         result = audit_trail.verify(_context(db), since=since)
     if checkpoint_out is not None:

@@ -9,18 +9,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
-import uvicorn
 from rich.table import Table
 
-from inloop.api import create_app
 from inloop.cli.app import DbOption, app, fail, load_gate, out, reported
-from inloop.client import Client
-from inloop.services import accounts
-from inloop.services.context import Context
-from inloop.settings import Settings
-from inloop.storage import DEFAULT_URL, open_database
+from inloop.settings import DEFAULT_URL
 
 PolicyOption = Annotated[
     Path, typer.Option("--policy", envvar="INLOOP_POLICY", help="The policy file (YAML).")
@@ -35,6 +28,12 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
     """Run the HTTP API and the background work (SLA timers, lease expiry, webhooks)."""
+    import uvicorn
+
+    from inloop.api import create_app
+    from inloop.settings import Settings
+    from inloop.storage import open_database
+
     load_gate(policy)  # a bad policy is a one-line error here, not a crash inside the server
     with reported():
         open_database(db).close()
@@ -66,6 +65,15 @@ def demo(
     ] = True,
 ) -> None:
     """Start a fresh demo: users and keys, the server, the example items submitted over HTTP, a summary."""
+    import uvicorn
+
+    from inloop.api import create_app
+    from inloop.client import Client
+    from inloop.services import accounts
+    from inloop.services.context import Context
+    from inloop.settings import Settings
+    from inloop.storage import open_database
+
     gate = load_gate(policy)
     if db.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
@@ -124,6 +132,8 @@ def demo(
 
 
 def _wait_until_up(url: str, timeout: float = 20.0) -> None:
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
-DEFAULT_URL = "sqlite:///./inloop.db"
+from inloop.settings import DEFAULT_URL
 
 __all__ = ["DEFAULT_URL", "Connection", "Database", "normalise_url"]
 
