@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SRC    := src tests bench examples
 
-.PHONY: venv demo test lint typecheck unit bench clean
+.PHONY: venv demo test lint typecheck unit e2e bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,19 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e tests/web
+
 test: lint typecheck unit
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/route_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/pii_bench.py
 	$(BIN)/python bench/quality_bench.py
+	$(BIN)/python bench/calibration_bench.py
+	$(BIN)/python bench/workflow_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/console_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) artifacts .mypy_cache .ruff_cache .pytest_cache

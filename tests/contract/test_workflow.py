@@ -278,3 +278,12 @@ def test_claim_skips_leased_and_orders_by_deadline(ctx: Context, clock: ManualCl
     assert [first["item"]["id"], second["item"]["id"]] == [sooner["id"], later["id"]]
     with ctx.db.read() as conn:
         assert {t.status for t in tasks.for_item(conn, sooner["id"])} == {"leased"}
+
+
+def test_one_claim_never_takes_two_reviews_of_one_item(ctx: Context) -> None:
+    for n in range(3):
+        submit(ctx, id=f"two-{n}", task_type="refund_approval", confidence=0.99, attributes={"amount": 10})
+    alice, bob = make_user(ctx, "alice"), make_user(ctx, "bob")
+    mine = review.claim(ctx, alice, limit=10)
+    assert sorted(t["item"]["id"] for t in mine) == ["two-0", "two-1", "two-2"]
+    assert len(review.claim(ctx, bob, limit=10)) == 3

@@ -107,13 +107,19 @@ def claim(
     if queue is not None:
         conditions.append(tasks.c.queue == queue)
     pick = (
-        select(tasks.c.id)
+        select(tasks.c.id, tasks.c.item_id)
         .where(and_(*conditions))
         .order_by(tasks.c.priority, tasks.c.deadline_ms, tasks.c.created_ms)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list(conn.execute(pick).scalars())
+    # One task per item per claim: the reviewers of one item must be different people. A second task of the
+    # same item stays locked only until this transaction ends, then others may take it.
+    ids, items_seen = [], set()
+    for task_id, item_id in conn.execute(pick):
+        if item_id not in items_seen:
+            items_seen.add(item_id)
+            ids.append(task_id)
     claimed = []
     for task_id, token in zip(ids, tokens, strict=False):
         conn.execute(

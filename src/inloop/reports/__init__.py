@@ -1,0 +1,1 @@
+"""Reports rendered from domain results: pictures and documents, as strings (the caller writes them)."""

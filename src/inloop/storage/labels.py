@@ -1,0 +1,70 @@
+"""The facts a human label is made of, for every item at least one person reviewed: the model's confidence,
+the final decision's verdict and author, an audit's verdict and whether an audit found an escaped error.
+
+Read-only and streamed (``yield_per``), in item-id order so the same database always yields the same rows in
+the same order (the calibration split is a seeded shuffle of that order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, exists, select
+
+from inloop.storage.tables import items, reviews
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFacts:
+    """One reviewed item. ``verdict``/``by``/``provisional`` come from ``items.decision``;
+    ``revised_verdict`` from ``decision.revised`` (set when an audit found an error in a released output);
+    ``audit_verdict`` is the latest audit review's verdict, if any."""
+
+    item_id: str
+    confidence: float | None
+    verdict: str | None
+    by: str | None
+    provisional: bool | None
+    revised_verdict: str | None
+    audit_verdict: str | None
+    escaped_error: bool
+
+
+def reviewed(conn: Connection, task_type: str | None = None, *, batch: int = 5000) -> Iterator[LabelFacts]:
+    """Every item with at least one review (of any kind), optionally of one task type."""
+    latest_audit = (
+        select(reviews.c.verdict)
+        .where(reviews.c.item_id == items.c.id, reviews.c.kind == "audit")
+        .order_by(reviews.c.decided_ms.desc(), reviews.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            items.c.id,
+            items.c.body["confidence"].as_float().label("confidence"),
+            items.c.decision["verdict"].as_string().label("verdict"),
+            items.c.decision["by"].as_string().label("by"),
+            items.c.decision["provisional"].as_boolean().label("provisional"),
+            items.c.decision[("revised", "verdict")].as_string().label("revised_verdict"),
+            latest_audit.label("audit_verdict"),
+            items.c.escaped_error,
+        )
+        .where(exists().where(reviews.c.item_id == items.c.id))
+        .order_by(items.c.id)
+        .execution_options(yield_per=batch)
+    )
+    if task_type is not None:
+        query = query.where(items.c.task_type == task_type)
+    for r in conn.execute(query):
+        yield LabelFacts(
+            item_id=r.id,
+            confidence=None if r.confidence is None else float(r.confidence),
+            verdict=r.verdict,
+            by=r.by,
+            provisional=None if r.provisional is None else bool(r.provisional),
+            revised_verdict=r.revised_verdict,
+            audit_verdict=r.audit_verdict,
+            escaped_error=bool(r.escaped_error),
+        )
