@@ -8,6 +8,7 @@ Route an item in-process::
 """
 
 from inloop.checks.base import Check
+from inloop.client import AsyncClient, Client
 from inloop.domain.findings import CheckResult, Span
 from inloop.domain.item import Item, Message
 from inloop.domain.policy import Policy, parse_policy
@@ -17,8 +18,10 @@ from inloop.errors import InloopError, ItemError, PolicyError, Problem
 from inloop.gate import Gate
 
 __all__ = [
+    "AsyncClient",
     "Check",
     "CheckResult",
+    "Client",
     "Gate",
     "InloopError",
     "Item",

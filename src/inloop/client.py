@@ -83,6 +83,12 @@ class RequestError(ApiError):
     """400, 413 or 422: the request was refused; ``problem["errors"]`` names the fields."""
 
 
+def _may_retry(exc: httpx.HTTPError, replay_safe: bool) -> bool:
+    """A request that never connected may always be sent again; one that may have reached the server only
+    when repeating it is harmless (reads, and submits, which carry an idempotency key)."""
+    return replay_safe or isinstance(exc, httpx.ConnectError)
+
+
 def _raise_for(response: httpx.Response) -> None:
     if response.status_code < 400:
         return
@@ -141,12 +147,12 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _request(self, method: str, path: str, *, replay_safe: bool = True, **kwargs: Any) -> httpx.Response:
         for attempt in range(self.retries + 1):
             try:
                 response = self._http.request(method, path, **kwargs)
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
-                if attempt == self.retries:
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if attempt == self.retries or not _may_retry(exc, replay_safe):
                     raise
                 time.sleep(0.2 * 2**attempt)
                 continue
@@ -183,7 +189,10 @@ class Client:
     ) -> list[ReviewTask]:
         body = {"queue": queue, "limit": limit, "lease_seconds": lease_seconds}
         response = self._request(
-            "POST", "/v1/reviews/claim", json={k: v for k, v in body.items() if v is not None}
+            "POST",
+            "/v1/reviews/claim",
+            replay_safe=False,
+            json={k: v for k, v in body.items() if v is not None},
         )
         return [ReviewTask.model_validate(t) for t in response.json()["tasks"]]
 
@@ -206,7 +215,10 @@ class Client:
             "category": category,
         }
         response = self._request(
-            "POST", f"/v1/reviews/{task_id}/decision", json={k: v for k, v in body.items() if v is not None}
+            "POST",
+            f"/v1/reviews/{task_id}/decision",
+            replay_safe=False,
+            json={k: v for k, v in body.items() if v is not None},
         )
         return ItemResource.model_validate(response.json())
 
@@ -217,12 +229,16 @@ class Client:
         body: dict[str, Any] = {"lease_token": token}
         if lease_seconds is not None:
             body["lease_seconds"] = lease_seconds
-        result: dict[str, Any] = self._request("POST", f"/v1/reviews/{task_id}/heartbeat", json=body).json()
+        result: dict[str, Any] = self._request(
+            "POST", f"/v1/reviews/{task_id}/heartbeat", replay_safe=False, json=body
+        ).json()
         return result
 
     def release(self, task: ReviewTask | str, *, lease_token: str | None = None) -> None:
         task_id, token = _task_and_token(task, lease_token)
-        self._request("POST", f"/v1/reviews/{task_id}/release", json={"lease_token": token})
+        self._request(
+            "POST", f"/v1/reviews/{task_id}/release", replay_safe=False, json={"lease_token": token}
+        )
 
     def queues(self) -> dict[str, Any]:
         result: dict[str, Any] = self._request("GET", "/v1/queues").json()
@@ -236,7 +252,7 @@ class Client:
         body: dict[str, Any] = {"url": url, "events": events}
         if secret is not None:
             body["secret"] = secret
-        result: dict[str, Any] = self._request("POST", "/v1/webhooks", json=body).json()
+        result: dict[str, Any] = self._request("POST", "/v1/webhooks", replay_safe=False, json=body).json()
         return result
 
 
@@ -277,12 +293,14 @@ class AsyncClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(
+        self, method: str, path: str, *, replay_safe: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         for attempt in range(self.retries + 1):
             try:
                 response = await self._http.request(method, path, **kwargs)
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
-                if attempt == self.retries:
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if attempt == self.retries or not _may_retry(exc, replay_safe):
                     raise
                 await asyncio.sleep(0.2 * 2**attempt)
                 continue

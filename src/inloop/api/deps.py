@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from inloop.domain.access import Action
+from inloop.errors import InvalidRequest, Problem
 from inloop.services.accounts import Principal, authenticate_key
 from inloop.services.context import Context
 
@@ -29,12 +32,66 @@ def caller(
     return authenticate_key(ctx, credentials.credentials if credentials else None)
 
 
-def allow(action: Action) -> Callable[[Principal], Principal]:
-    """A dependency admitting only roles permitted ``action``: 401 without a key, 403 for other roles."""
+def allow(action: Action) -> Callable[..., Any]:
+    """A dependency admitting only roles permitted ``action``: 401 without a key, 403 for other roles; then
+    422 for text no backend can store (see :func:`storable_text`), before the body is validated."""
 
-    def dependency(who: Annotated[Principal, Depends(caller)]) -> Principal:
+    def permitted(who: Annotated[Principal, Depends(caller)]) -> Principal:
         who.require(action)
+        return who
+
+    # A default, not Annotated: with postponed annotations FastAPI cannot resolve a local name in a hint.
+    async def dependency(request: Request, who: Principal = Depends(permitted)) -> Principal:  # noqa: B008
+        await storable_text(request)
         return who
 
     dependency.required_action = action  # type: ignore[attr-defined]
     return dependency
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+async def storable_text(request: Request) -> None:
+    """Refuse NUL characters (PostgreSQL cannot store them) and unpaired surrogates (not Unicode: no JSON
+    encoder can write them back) in path and query parameters and in JSON strings, naming each field, so
+    that such input is a 422 on both backends rather than a 500 (or, on SQLite, an item that cannot be read).
+    FastAPI has already read (and cached) a route's body; it is parsed again only in the rare case of an
+    escape that may decode to such a character (raw NUL bytes and invalid UTF-8 are malformed JSON)."""
+    problems = [
+        Problem(name, "must not contain NUL characters")
+        for name, value in [*request.path_params.items(), *request.query_params.items()]
+        if isinstance(value, str) and "\x00" in value
+    ]
+    body = await request.body()
+    if _UNSTORABLE_ESCAPE.search(body):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None  # FastAPI reports malformed JSON
+        problems += [
+            Problem(path, "must not contain NUL characters or unpaired surrogates")
+            for path in _unstorable(data, "")
+        ]
+    if problems:
+        raise InvalidRequest(problems)
+
+
+def _unstorable(value: Any, path: str) -> Iterator[str]:
+    """The paths of the strings (and keys) holding such characters; iterative, so nesting cannot overflow."""
+    stack = [(path, value)]
+    while stack:
+        here, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                yield here
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _UNSTORABLE.search(key):
+                    name = key.encode("unicode_escape").decode("ascii")  # the answer must be valid JSON
+                    yield f"{here}.{name}" if here else name
+                else:
+                    stack.append((f"{here}.{key}" if here else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{here}[{n}]", item) for n, item in enumerate(value))

@@ -6,12 +6,19 @@ read, which the problem handlers turn into a 413.
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(HTTPException):
+    """An HTTPException, because FastAPI turns any other exception raised while it reads the body into a 400;
+    the handler registered for this class (more specific than HTTPException's) answers 413."""
+
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"request bodies are limited to {max_bytes} bytes")
+        super().__init__(413, f"request bodies are limited to {max_bytes} bytes")
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 class BodySizeLimit:

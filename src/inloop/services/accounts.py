@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -112,17 +113,34 @@ def revoke_key(ctx: Context, key_id: str, *, actor: str) -> None:
     with ctx.db.write() as conn:
         if not users.revoke_key(conn, key_id, ctx.clock()):
             raise NotFound("key", key_id)
+        _key_cache.clear()
         record(conn, ctx, "key.revoked", actor=actor, data={"key_id": key_id})
 
 
+KEY_CACHE_SECONDS = 5.0
+_key_cache: dict[str, tuple[float, Principal]] = {}
+
+
 def authenticate_key(ctx: Context, key: str | None) -> Principal:
+    """The key's user. Valid keys are remembered for ``KEY_CACHE_SECONDS`` (a database read per request costs
+    more than the request): a key revoked in another process stops working within that time."""
     if not key:
         raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+    digest = key_hash(key)
+    cached = _key_cache.get(digest)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
     with ctx.db.read() as conn:
-        row = users.user_for_key(conn, key_hash(key))
+        row = users.user_for_key(conn, digest)
     if row is None:
+        _key_cache.pop(digest, None)
         raise Unauthorized("the API key is not valid")
-    return principal(row)
+    if len(_key_cache) > 10_000:
+        _key_cache.clear()
+    who = principal(row)
+    _key_cache[digest] = (now + KEY_CACHE_SECONDS, who)
+    return who
 
 
 def authenticate_password(ctx: Context, name: str, password: str) -> Principal | None:

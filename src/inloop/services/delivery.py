@@ -44,6 +44,8 @@ def create_webhook(
         )
     if secret is not None:
         try:
+            if not secret.startswith("whsec_"):  # Webhook() would take any base64, e.g. "nope"
+                raise ValueError(secret)
             Webhook(secret)
         except Exception:
             problems.append(Problem("secret", "must be 'whsec_' followed by base64"))

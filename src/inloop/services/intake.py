@@ -43,9 +43,10 @@ def submit(
         raise InvalidRequest([Problem("id", "use 1-64 letters, digits and _ . : - only")])
     digest = body_hash(item.model_dump(mode="json", exclude={"id"}))
 
-    existing = _existing(ctx, item, idempotency_key, digest)
-    if existing is not None:
-        return existing, False
+    if idempotency_key is not None or item.id is not None:
+        existing = _existing(ctx, item, idempotency_key, digest)
+        if existing is not None:
+            return existing, False
 
     routing = ctx.require_gate().route(item)
     try:

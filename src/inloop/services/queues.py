@@ -44,7 +44,11 @@ def queue_stats(ctx: Context, who: Principal) -> dict[str, Any]:
         q["near_sla"] = near.get(name, 0)
         q["past_sla"] = past.get(name, 0)
     reviewers = [
-        {"reviewer": r.name, "decided_24h": r.n, "avg_handling_seconds": round((r.avg_ms or 0) / 1000, 2)}
+        {
+            "reviewer": r.name,
+            "decided_24h": r.n,
+            "avg_handling_seconds": round(float(r.avg_ms or 0) / 1000, 2),
+        }
         for r in per_reviewer
     ]
     return {

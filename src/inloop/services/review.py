@@ -10,10 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from inloop.domain.access import Action
-from inloop.domain.review import PRIORITY_ESCALATED, TaskKind, Verdict, Vote, consensus, validate_decision
+from inloop.domain.audit import chain_for
+from inloop.domain.review import (
+    PRIORITY_ESCALATED,
+    TaskKind,
+    Verdict,
+    Vote,
+    consensus,
+    meets,
+    validate_decision,
+)
 from inloop.errors import Conflict, InvalidRequest, LeaseConflict, NotFound, Problem
 from inloop.ids import new_id, new_secret
-from inloop.services.accounts import Principal
+from inloop.services.accounts import Principal, principal
 from inloop.services.context import Context, iso, record
 from inloop.services.intake import decision, open_task, resource
 from inloop.storage import items, reviews, tasks, users
@@ -57,7 +66,7 @@ def claim(
             tokens=[new_secret("lease", 18) for _ in range(limit)],
         )
         # Record in chain order so concurrent claimers lock audit chain heads in one global order.
-        for row in sorted(rows, key=lambda r: r.item_id):
+        for row in sorted(rows, key=lambda r: (chain_for(r.item_id), r.item_id)):
             record(
                 conn,
                 ctx,
@@ -149,6 +158,15 @@ def _held(conn: Connection, task_id: str, token: str, who: Principal, now: int) 
     raise LeaseConflict(task_id, "the lease is stale, expired or held by someone else")
 
 
+def _lock_item_of(conn: Connection, task_id: str) -> None:
+    """Lock the task's item first. Every transaction that writes an item and its tasks takes the item, then
+    its tasks, then audit chain heads (as the SLA sweep does); on PostgreSQL a decision racing a breach of
+    the same item then waits for it instead of deadlocking."""
+    row = tasks.get(conn, task_id)
+    if row is not None:
+        items.get(conn, row.item_id, lock=True)
+
+
 def decide(
     ctx: Context,
     who: Principal,
@@ -164,6 +182,7 @@ def decide(
     parsed = validate_decision(verdict, output, reason, category, ctx.policy.categories)
     now = ctx.clock()
     with ctx.db.write() as conn:
+        _lock_item_of(conn, task_id)
         task = _held(conn, task_id, lease_token, who, now)
         if task.kind == TaskKind.ADJUDICATION.value:
             who.require(Action.ADJUDICATE)
@@ -339,6 +358,17 @@ def _audited(
     )
 
 
+def _check_can_take(conn: Connection, ctx: Context, who: Principal, rows: list[TaskRow]) -> None:
+    """An assignee must be able to claim every task assigned, or the item would be stuck."""
+    for row in rows:
+        action = Action.ADJUDICATE if row.kind == TaskKind.ADJUDICATION.value else Action.REVIEW
+        skills = frozenset(tasks.skills_of(conn, row.id))
+        if not who.can(action) or not meets(ctx.tier_rank(who.tier), who.skills, row.tier_rank, skills):
+            raise InvalidRequest(
+                [Problem("reviewer", f"{who.name} may not take task {row.id} (role, tier or skills)")]
+            )
+
+
 def assign(ctx: Context, lead: Principal, item_id: str, reviewer_name: str | None) -> list[str]:
     """Route an item's open tasks to one named reviewer (or back to everyone with ``None``)."""
     lead.require(Action.ASSIGN)
@@ -346,15 +376,16 @@ def assign(ctx: Context, lead: Principal, item_id: str, reviewer_name: str | Non
     with ctx.db.write() as conn:
         if items.get(conn, item_id) is None:
             raise NotFound("item", item_id)
+        open_rows = [t for t in tasks.open_for_item(conn, item_id) if t.status == "open"]
+        if not open_rows:
+            raise Conflict(f"item {item_id} has no open task to assign")
         reviewer_id = None
         if reviewer_name is not None:
             user = users.by_name(conn, reviewer_name)
             if user is None:
                 raise NotFound("user", reviewer_name)
+            _check_can_take(conn, ctx, principal(user), open_rows)
             reviewer_id = user.id
-        open_rows = [t for t in tasks.open_for_item(conn, item_id) if t.status == "open"]
-        if not open_rows:
-            raise Conflict(f"item {item_id} has no open task to assign")
         for row in open_rows:
             tasks.set_fields(conn, row.id, assigned_to=reviewer_id)
         record(

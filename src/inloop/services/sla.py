@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inloop.domain.audit import chain_for
 from inloop.domain.review import PRIORITY_ESCALATED
 from inloop.services.context import Context, iso, record
 from inloop.services.intake import decision
@@ -41,7 +42,8 @@ def _expire_leases(ctx: Context) -> int:
     now = ctx.clock()
     with ctx.db.write() as conn:
         rows = tasks.expired_leases(conn, now, BATCH)
-        for row in sorted(rows, key=lambda r: r.item_id):
+        # In chain order, as claims do, so concurrent sweepers and claimers lock chain heads in one order.
+        for row in sorted(rows, key=lambda r: (chain_for(r.item_id), r.item_id)):
             tasks.reopen(conn, row.id)
             record(
                 conn,
@@ -70,6 +72,9 @@ def _breach(ctx: Context, item_id: str, now: int) -> None:
         item = items.get(conn, item_id, lock=True)
         if item is None or item.sla_state != "running" or (item.deadline_ms or now + 1) > now:
             return
+        # Lock order: item, its tasks, then audit chain heads, as decisions take them (no deadlock on PG).
+        for row in tasks.open_for_item(conn, item.id):
+            tasks.get(conn, row.id, lock=True)
         task_policy = ctx.policy.task(item.task_type)
         action = task_policy.on_sla_breach
         record(

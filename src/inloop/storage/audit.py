@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from inloop.domain.audit import (
     ITEM_CHAINS,
@@ -19,6 +19,19 @@ from inloop.domain.audit import (
 )
 from inloop.storage.tables import audit_events, audit_heads
 
+_PENDING = "inloop.audit.pending"
+_HEAD = (
+    select(audit_heads.c.seq, audit_heads.c.hash)
+    .where(audit_heads.c.chain == bindparam("chain"))
+    .with_for_update()
+)
+_INSERT = audit_events.insert()
+_MOVE_HEAD = (
+    update(audit_heads)
+    .where(audit_heads.c.chain == bindparam("c"))
+    .values(seq=bindparam("s"), hash=bindparam("h"))
+)
+
 
 def append(
     conn: Connection,
@@ -28,39 +41,57 @@ def append(
     at_ms: int,
     item_id: str | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add an event at the end of its chain, locking only that chain's head row until commit."""
-    chain = chain_for(item_id)
-    head = conn.execute(
-        select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.chain == chain).with_for_update()
-    ).one()
-    seq = head.seq + 1
-    body = data or {}
-    digest = event_hash(
-        chain=chain,
-        seq=seq,
-        item_id=item_id,
-        event=event,
-        actor=actor,
-        at_ms=at_ms,
-        data=body,
-        prev_hash=head.hash,
-    )
-    conn.execute(
-        audit_events.insert().values(
-            chain=chain,
-            seq=seq,
-            item_id=item_id,
-            event=event,
-            actor=actor,
-            at_ms=at_ms,
-            data=body,
-            prev_hash=head.hash,
-            hash=digest,
-        )
-    )
-    conn.execute(update(audit_heads).where(audit_heads.c.chain == chain).values(seq=seq, hash=digest))
-    return AuditEvent(chain, seq, item_id, event, actor, at_ms, body, head.hash, digest)
+) -> None:
+    """Record an event in this transaction; it is chained and written by :func:`flush` just before commit."""
+    conn.info.setdefault(_PENDING, []).append((item_id, event, actor, at_ms, data or {}))
+
+
+def discard(conn: Connection) -> None:
+    """Forget events recorded in a transaction that will not commit (the pooled connection outlives it)."""
+    conn.info.pop(_PENDING, None)
+
+
+def flush(conn: Connection) -> None:
+    """Write the transaction's pending events, chain by chain in ascending order (one global lock order, so
+    concurrent transactions cannot deadlock), each chain's head locked only from here to the commit."""
+    pending = conn.info.pop(_PENDING, None)
+    if not pending:
+        return
+    by_chain: dict[int, list[tuple[str | None, str, str, int, dict[str, Any]]]] = {}
+    for entry in pending:
+        by_chain.setdefault(chain_for(entry[0]), []).append(entry)
+    for chain in sorted(by_chain):
+        head = conn.execute(_HEAD, {"chain": chain}).one()
+        seq, prev = head.seq, head.hash
+        rows = []
+        for item_id, event, actor, at_ms, data in by_chain[chain]:
+            seq += 1
+            digest = event_hash(
+                chain=chain,
+                seq=seq,
+                item_id=item_id,
+                event=event,
+                actor=actor,
+                at_ms=at_ms,
+                data=data,
+                prev_hash=prev,
+            )
+            rows.append(
+                {
+                    "chain": chain,
+                    "seq": seq,
+                    "item_id": item_id,
+                    "event": event,
+                    "actor": actor,
+                    "at_ms": at_ms,
+                    "data": data,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        conn.execute(_INSERT, rows)
+        conn.execute(_MOVE_HEAD, {"c": chain, "s": seq, "h": prev})
 
 
 def _event(row: Any) -> AuditEvent:

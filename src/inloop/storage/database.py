@@ -2,21 +2,37 @@
 
 SQLite is set up for a single machine with several threads: WAL (readers never block the writer), a busy
 timeout, foreign keys on, and write transactions that take the write lock at ``BEGIN`` (``BEGIN IMMEDIATE``)
-so two writers never deadlock upgrading a read lock. PostgreSQL is for many processes on many machines.
+so two writers never deadlock upgrading a read lock. Writers of one process also queue on a mutex per
+database file before ``BEGIN IMMEDIATE``: SQLite's busy handler polls with sleeps of up to 100 ms, so a dozen
+threads waiting on the lock are served in no order and one can starve past the busy timeout ("database is
+locked"). PostgreSQL is for many processes on many machines.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from inloop.settings import DEFAULT_URL
+from inloop.storage import audit
 
 __all__ = ["DEFAULT_URL", "Connection", "Database", "normalise_url"]
+
+_sqlite_writers: dict[str, threading.RLock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _writer_queue(url: str) -> AbstractContextManager[Any]:
+    """The in-process mutex of a SQLite file's writers, shared by every Database on it; none for PG."""
+    if not url.startswith("sqlite"):
+        return nullcontext()
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(url, threading.RLock())
 
 
 def normalise_url(url: str) -> str:
@@ -34,14 +50,19 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine: Engine = _engine(self.url, pool_size)
+        self._writers = _writer_queue(self.url)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction, committed on success and rolled back on any exception."""
-        with self.engine.connect() as conn:
+        with self._writers, self.engine.connect() as conn:
             conn = conn.execution_options(inloop_write=True)
             with conn.begin():
-                yield conn
+                try:
+                    yield conn
+                    audit.flush(conn)  # the audit events recorded in this transaction commit with it
+                finally:
+                    audit.discard(conn)  # nothing recorded in a failed transaction may leak into the next
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from inloop.errors import DuplicateKey
@@ -39,20 +39,22 @@ def _row(r: Any) -> ItemRow:
     return ItemRow(**r._mapping)
 
 
+_INSERT = items.insert()
+_GET = select(items).where(items.c.id == bindparam("id"))
+_GET_LOCKED = _GET.with_for_update()
+
+
 def insert(conn: Connection, row: ItemRow) -> None:
-    """Insert; a concurrent insert of the same id or idempotency key raises :class:`DuplicateKey`."""
+    """Insert; a concurrent insert of the same id or idempotency key raises :class:`DuplicateKey` (the
+    transaction is then unusable and must end, which the caller's ``with`` block does)."""
     try:
-        with conn.begin_nested():
-            conn.execute(items.insert().values(**asdict(row)))
+        conn.execute(_INSERT, asdict(row))
     except IntegrityError:
         raise DuplicateKey(f"item {row.id} or its idempotency key exists") from None
 
 
 def get(conn: Connection, item_id: str, *, lock: bool = False) -> ItemRow | None:
-    query = select(items).where(items.c.id == item_id)
-    if lock:
-        query = query.with_for_update()
-    r = conn.execute(query).first()
+    r = conn.execute(_GET_LOCKED if lock else _GET, {"id": item_id}).first()
     return _row(r) if r else None
 
 

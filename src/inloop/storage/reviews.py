@@ -9,9 +9,11 @@ from sqlalchemy import Connection, func, select
 
 from inloop.storage.tables import reviews, users
 
+_INSERT = reviews.insert()
+
 
 def insert(conn: Connection, **values: Any) -> None:
-    conn.execute(reviews.insert().values(**values))
+    conn.execute(_INSERT, values)
 
 
 def for_item(conn: Connection, item_id: str, kinds: Sequence[str] | None = None) -> list[Any]:
@@ -19,7 +21,7 @@ def for_item(conn: Connection, item_id: str, kinds: Sequence[str] | None = None)
         select(reviews, users.c.name.label("reviewer_name"))
         .join(users, users.c.id == reviews.c.reviewer)
         .where(reviews.c.item_id == item_id)
-        .order_by(reviews.c.decided_ms, reviews.c.id)
+        .order_by(reviews.c.decided_ms, users.c.name, reviews.c.id)
     )
     if kinds is not None:
         query = query.where(reviews.c.kind.in_(list(kinds)))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, not_, or_, select, true, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, not_, or_, select, true, update
 
 from inloop.storage.tables import task_skills, tasks
 
@@ -41,18 +41,21 @@ def _row(r: Any) -> TaskRow:
     return TaskRow(**r._mapping)
 
 
+_INSERT = tasks.insert()
+_INSERT_SKILL = task_skills.insert()
+_GET = select(tasks).where(tasks.c.id == bindparam("id"))
+_GET_LOCKED = _GET.with_for_update()
+
+
 def insert(conn: Connection, row: TaskRow, skills: Iterable[str]) -> None:
-    conn.execute(tasks.insert().values(**{f: getattr(row, f) for f in TaskRow.__slots__}))
+    conn.execute(_INSERT, {f: getattr(row, f) for f in TaskRow.__slots__})
     rows = [{"task_id": row.id, "skill": s} for s in sorted(set(skills))]
     if rows:
-        conn.execute(task_skills.insert(), rows)
+        conn.execute(_INSERT_SKILL, rows)
 
 
 def get(conn: Connection, task_id: str, *, lock: bool = False) -> TaskRow | None:
-    query = select(tasks).where(tasks.c.id == task_id)
-    if lock:
-        query = query.with_for_update()
-    r = conn.execute(query).first()
+    r = conn.execute(_GET_LOCKED if lock else _GET, {"id": task_id}).first()
     return _row(r) if r else None
 
 
@@ -93,8 +96,15 @@ def claim(
         task_skills.c.task_id == tasks.c.id,
         task_skills.c.skill.not_in(sorted(who.skills)) if who.skills else true(),
     )
-    own_item = exists().where(
-        other.c.item_id == tasks.c.item_id, other.c.id != tasks.c.id, other.c.lease_owner == who.user_id
+    # OFFSET 0 keeps PostgreSQL from flattening this into an anti-join that scans every task a reviewer
+    # ever held; as written it is a probe of ix_tasks_item_id per candidate row.
+    own_item = (
+        select(other.c.id)
+        .where(
+            other.c.item_id == tasks.c.item_id, other.c.id != tasks.c.id, other.c.lease_owner == who.user_id
+        )
+        .offset(0)
+        .exists()
     )
     conditions = [
         tasks.c.status == "open",
