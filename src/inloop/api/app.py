@@ -17,6 +17,7 @@ from inloop.gate import Gate
 from inloop.services.context import Context, record
 from inloop.settings import Settings
 from inloop.storage import open_database
+from inloop.web import mount as mount_console
 from inloop.worker import Worker
 
 
@@ -25,7 +26,14 @@ def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gate = Gate.from_file(settings.policy)
         db = open_database(settings.db)
-        ctx = Context(db=db, gate=gate, clock=clock, lease_seconds=settings.lease_seconds)
+        ctx = Context(
+            db=db,
+            gate=gate,
+            clock=clock,
+            lease_seconds=settings.lease_seconds,
+            webhook_attempts=settings.webhook_attempts,
+            webhook_backoff_seconds=settings.webhook_backoff_seconds,
+        )
         with db.write() as conn:
             record(
                 conn,
@@ -56,4 +64,5 @@ def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (items, reviews, admin):
         app.include_router(module.router)
+    mount_console(app)  # the reviewer console at /, its static files, and the security headers
     return app

@@ -38,6 +38,9 @@ def serve(
     with reported():
         open_database(db).close()
     settings = Settings.from_env(db=db, policy=str(policy), host=host, port=port)
+    out.print(
+        f"reviewer console: http://{host}:{port}/   API docs: http://{host}:{port}/docs", highlight=False
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -111,7 +114,12 @@ def demo(
     out.print(table)
     for q in queues["queues"]:
         out.print(f"queue {q['queue']}: {q['open']} open ({q['by_priority']})", highlight=False)
-    out.print(f"\nAPI: {url}/docs   health: {url}/healthz")
+    out.print(f"\nreviewer console: {url}/   API: {url}/docs   health: {url}/healthz")
+    out.print(
+        f"log in to the console with password '{DEMO_PASSWORD}' as: alice or bob (reviewers), lee (lead: "
+        "adjudication, dashboard), dana (auditor, read-only), admin (users, keys, webhooks)",
+        highlight=False,
+    )
     out.print(f"users (password '{DEMO_PASSWORD}') and API keys:")
     for name, role, tier, _ in DEMO_USERS:
         out.print(f"  {name:9} {role:9} {tier or '-':10} {keys[name]}", highlight=False)
