@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import httpx
 
@@ -17,31 +18,44 @@ log = logging.getLogger("inloop.worker")
 
 
 class Worker:
-    """A daemon thread running :meth:`tick` every ``interval`` seconds until :meth:`stop`."""
+    """Two daemon threads, each running every ``interval`` seconds until :meth:`stop`: one applies SLA
+    fallbacks and expires leases, the other delivers webhooks. Apart, so that a slow or hanging webhook
+    endpoint (up to the HTTP timeout per delivery, for a whole backlog) never holds back a timer."""
 
     def __init__(self, ctx: Context, interval: float = 1.0) -> None:
         self.ctx = ctx
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="inloop-worker", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, args=(self.sweep,), name="inloop-timers", daemon=True),
+            threading.Thread(target=self._run, args=(self.deliver,), name="inloop-webhooks", daemon=True),
+        ]
         self._http = httpx.Client(timeout=10.0, follow_redirects=False)
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
         self._http.close()
 
     def tick(self) -> None:
+        self.sweep()
+        self.deliver()
+
+    def sweep(self) -> None:
         sla.sweep(self.ctx)
+
+    def deliver(self) -> None:
         while delivery.dispatch(self.ctx, self._http) and not self._stop.is_set():
             pass
 
-    def _run(self) -> None:
+    def _run(self, work: Callable[[], None]) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.tick()
-            except Exception:  # keep the loop alive; the next tick retries what failed
+                work()
+            except Exception:  # keep the loop alive; the next round retries what failed
                 log.exception("background work failed")

@@ -67,9 +67,10 @@ def _breach_due(ctx: Context) -> int:
 
 
 def _breach(ctx: Context, item_id: str, now: int) -> None:
-    """One item per transaction, re-checked under its lock, so a breach applies once however many sweep."""
+    """One item per transaction, re-checked under its lock, so a breach applies once however many sweep; an
+    item another sweeper (or a decision) holds is skipped, not waited for: the holder handles it."""
     with ctx.db.write() as conn:
-        item = items.get(conn, item_id, lock=True)
+        item = items.get_unless_locked(conn, item_id)
         if item is None or item.sla_state != "running" or (item.deadline_ms or now + 1) > now:
             return
         # Lock order: item, its tasks, then audit chain heads, as decisions take them (no deadlock on PG).

@@ -42,6 +42,7 @@ def _row(r: Any) -> ItemRow:
 _INSERT = items.insert()
 _GET = select(items).where(items.c.id == bindparam("id"))
 _GET_LOCKED = _GET.with_for_update()
+_GET_UNLESS_LOCKED = _GET.with_for_update(skip_locked=True)
 
 
 def insert(conn: Connection, row: ItemRow) -> None:
@@ -55,6 +56,12 @@ def insert(conn: Connection, row: ItemRow) -> None:
 
 def get(conn: Connection, item_id: str, *, lock: bool = False) -> ItemRow | None:
     r = conn.execute(_GET_LOCKED if lock else _GET, {"id": item_id}).first()
+    return _row(r) if r else None
+
+
+def get_unless_locked(conn: Connection, item_id: str) -> ItemRow | None:
+    """The item, locked; None when it does not exist or another transaction holds it (PostgreSQL)."""
+    r = conn.execute(_GET_UNLESS_LOCKED, {"id": item_id}).first()
     return _row(r) if r else None
 
 
