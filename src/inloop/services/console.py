@@ -22,10 +22,9 @@ from inloop.services.accounts import Principal, principal
 from inloop.services.context import Context, iso, record
 from inloop.services.intake import resource
 from inloop.services.queues import queue_stats
-from inloop.services.review import reviews_of
+from inloop.services.review import reviews_of, task_view
 from inloop.storage import audit, console, items, tasks, users
-from inloop.storage.database import Connection
-from inloop.storage.tasks import Claimant, TaskRow
+from inloop.storage.tasks import Claimant
 
 _hasher = PasswordHasher()
 
@@ -55,26 +54,6 @@ def _require_for(who: Principal, kinds: frozenset[str]) -> None:
     who.require(Action.ADJUDICATE if TaskKind.ADJUDICATION.value in kinds else Action.REVIEW)
 
 
-def _task_view(conn: Connection, row: TaskRow) -> dict[str, Any]:
-    item = items.get(conn, row.item_id)
-    assert item is not None
-    body = resource(item)
-    if row.kind in (TaskKind.ADJUDICATION.value, TaskKind.AUDIT.value):
-        body["reviews"] = reviews_of(conn, row.item_id, kinds=(TaskKind.REVIEW.value,))
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "queue": row.queue,
-        "priority": row.priority,
-        "item": body,
-        "lease_token": row.lease_token,
-        "lease_expires_at": iso(row.lease_expires_ms),
-        "lease_expires_ms": row.lease_expires_ms,
-        "deadline": iso(item.deadline_ms),
-        "deadline_ms": item.deadline_ms,
-    }
-
-
 def claim_next(
     ctx: Context,
     who: Principal,
@@ -91,7 +70,7 @@ def claim_next(
         with ctx.db.read() as conn:
             row = console.held_by(conn, who.id, now, kinds=kinds, queue=queue)
             if row is not None:
-                return _task_view(conn, row)
+                return task_view(conn, row)
     seconds = ctx.lease_seconds if lease_seconds is None else lease_seconds
     claimant = Claimant(who.id, ctx.tier_rank(who.tier), who.skills, kinds)
     with ctx.db.write() as conn:
@@ -116,7 +95,7 @@ def claim_next(
             now_ms=now,
             data={"task_id": row.id, "kind": row.kind, "lease_expires_at": iso(row.lease_expires_ms)},
         )
-        return _task_view(conn, row)
+        return task_view(conn, row)
 
 
 def held_task(ctx: Context, who: Principal, task_id: str) -> dict[str, Any]:
@@ -128,7 +107,7 @@ def held_task(ctx: Context, who: Principal, task_id: str) -> dict[str, Any]:
             raise NotFound("task", task_id)
         if row.status != "leased" or row.lease_owner != who.id or (row.lease_expires_ms or 0) < now:
             raise LeaseConflict(task_id, "you do not hold this task (decided, released or expired)")
-        return _task_view(conn, row)
+        return task_view(conn, row)
 
 
 def claimable(ctx: Context, who: Principal) -> dict[str, dict[str, int]]:

@@ -76,14 +76,15 @@ def claim(
                 now_ms=now,
                 data={"task_id": row.id, "kind": row.kind, "lease_expires_at": iso(row.lease_expires_ms)},
             )
-        return [_claimed(conn, row) for row in rows]
+        return [task_view(conn, row) for row in rows]
 
 
-def _claimed(conn: Connection, row: TaskRow) -> dict[str, Any]:
+def task_view(conn: Connection, row: TaskRow) -> dict[str, Any]:
+    """A claimed task as the API and the console show it; adjudications and audits carry the reviews."""
     item = items.get(conn, row.item_id)
     assert item is not None
     body = resource(item)
-    if row.kind == TaskKind.ADJUDICATION.value:
+    if row.kind in (TaskKind.ADJUDICATION.value, TaskKind.AUDIT.value):
         body["reviews"] = reviews_of(conn, row.item_id, kinds=(TaskKind.REVIEW.value,))
     return {
         "id": row.id,
@@ -93,7 +94,9 @@ def _claimed(conn: Connection, row: TaskRow) -> dict[str, Any]:
         "item": body,
         "lease_token": row.lease_token,
         "lease_expires_at": iso(row.lease_expires_ms),
+        "lease_expires_ms": row.lease_expires_ms,
         "deadline": iso(item.deadline_ms),
+        "deadline_ms": item.deadline_ms,
     }
 
 
