@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 DEFAULT_URL = "sqlite:///./inloop.db"
@@ -22,7 +22,6 @@ class Settings:
     webhook_attempts: int = 8
     webhook_backoff_seconds: float = 2.0
     background: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -31,7 +30,7 @@ class Settings:
         values: dict[str, Any] = {}
         for name, default in base.__dict__.items():
             raw = os.environ.get(f"INLOOP_{name.upper()}")
-            if raw is None or name == "extra":
+            if raw is None:
                 continue
             values[name] = (
                 type(default)(raw) if not isinstance(default, bool) else raw.lower() in ("1", "true")

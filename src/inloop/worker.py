@@ -42,10 +42,6 @@ class Worker:
             thread.join(timeout=10)
         self._http.close()
 
-    def tick(self) -> None:
-        self.sweep()
-        self.deliver()
-
     def sweep(self) -> None:
         sla.sweep(self.ctx)
 

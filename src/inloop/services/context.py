@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,6 @@ class Context:
     sla_reject_text: str = "We could not complete this request in time. A member of our team will follow up."
     webhook_attempts: int = 8
     webhook_backoff_seconds: float = 2.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def require_gate(self) -> Gate:
         if self.gate is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from inloop.domain.access import Action
-from inloop.domain.audit import chain_for
 from inloop.domain.review import (
     PRIORITY_ESCALATED,
     TaskKind,
@@ -65,8 +64,7 @@ def claim(
             lease_ms=lease_ms,
             tokens=[new_secret("lease", 18) for _ in range(limit)],
         )
-        # Record in chain order so concurrent claimers lock audit chain heads in one global order.
-        for row in sorted(rows, key=lambda r: (chain_for(r.item_id), r.item_id)):
+        for row in rows:  # audit.flush writes the events chain by chain, in one global lock order
             record(
                 conn,
                 ctx,

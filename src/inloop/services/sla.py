@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inloop.domain.audit import chain_for
 from inloop.domain.review import PRIORITY_ESCALATED
 from inloop.services.context import Context, iso, record
 from inloop.services.intake import decision
@@ -42,8 +41,7 @@ def _expire_leases(ctx: Context) -> int:
     now = ctx.clock()
     with ctx.db.write() as conn:
         rows = tasks.expired_leases(conn, now, BATCH)
-        # In chain order, as claims do, so concurrent sweepers and claimers lock chain heads in one order.
-        for row in sorted(rows, key=lambda r: (chain_for(r.item_id), r.item_id)):
+        for row in rows:
             tasks.reopen(conn, row.id)
             record(
                 conn,
