@@ -24,6 +24,8 @@ class Action(StrEnum):
     MANAGE_WEBHOOKS = "webhooks.manage"
     MANAGE_USERS = "users.manage"
     EXPORT = "export"
+    READ_METRICS = "metrics.read"
+    MANAGE_GOLD = "gold.manage"
     VIEW_PII = "pii.view"
 
 
@@ -40,6 +42,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_WEBHOOKS: frozenset({_A}),
     Action.MANAGE_USERS: frozenset({_A}),
     Action.EXPORT: frozenset({_A, _U}),
+    Action.READ_METRICS: frozenset({_A, _L, _U}),
+    Action.MANAGE_GOLD: frozenset({_A}),
     Action.VIEW_PII: frozenset({_A, _L, _R, _U}),
 }
 

@@ -123,11 +123,42 @@ class TaskPolicy(_Strict):
     consensus: Literal["unanimous", "majority"] = "unanimous"
     requires: Requirements = Requirements()
     queue: str | None = None
+    review_cost: float | None = Field(default=None, ge=0.0)  # overrides ``costs.review`` for this task
 
     @field_validator("sla", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+
+class Costs(_Strict):
+    """What a person's review costs, for replay and metrics (one reviewer on one task)."""
+
+    review: float = Field(default=0.0, ge=0.0)
+    escalation: float | None = Field(default=None, ge=0.0)  # a review of an escalated item; default: review
+    currency: str = "USD"
+
+
+class Drift(_Strict):
+    """When to raise ``drift.detected``: the recent window against the reference window before it."""
+
+    psi: float = Field(default=0.2, gt=0.0)  # population stability index of confidence or a check's score
+    escalation_change: float = Field(default=0.10, gt=0.0, le=1.0)  # absolute change of the escalation rate
+    reference: timedelta = timedelta(days=7)
+    recent: timedelta = timedelta(days=1)
+    every: timedelta = timedelta(minutes=15)
+    min_items: int = Field(default=200, ge=1)  # in each window, or the check is skipped
+
+    @field_validator("reference", "recent", "every", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
+class Gold(_Strict):
+    """Gold items (known answers) mixed into reviewers' queues at ``rate`` to score their accuracy."""
+
+    rate: float = Field(default=0.0, ge=0.0, le=0.5)
 
 
 class CheckSpec(BaseModel):
@@ -155,6 +186,9 @@ class Policy(_Strict):
     checks: tuple[CheckSpec, ...] = ()
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
     tiers: tuple[str, ...] = DEFAULT_TIERS
+    costs: Costs = Costs()
+    drift: Drift = Drift()
+    gold: Gold = Gold()
     _rank: dict[str, int] = PrivateAttr(default_factory=dict)
     _hash: str = PrivateAttr(default="")
 
@@ -179,6 +213,15 @@ class Policy(_Strict):
             return self.default_task.risk
         names = list(self.levels)
         return names[len(names) // 2]
+
+    def review_cost(self, task_type: str, escalated: bool = False) -> float:
+        """The cost of one person's review of an item of this task type."""
+        own = self.task(task_type).review_cost
+        if own is not None:
+            return own
+        if escalated and self.costs.escalation is not None:
+            return self.costs.escalation
+        return self.costs.review
 
     @property
     def version_hash(self) -> str:

@@ -188,3 +188,38 @@ outbox = Table(
     Column("delivered_ms", Ms),
     Index(None, "status", "next_attempt_ms"),
 )
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("format", String(20), nullable=False),  # sft | dpo | labels | reviews
+    Column("task_type", String(200)),
+    Column("since_ms", Ms),
+    Column("until_ms", Ms),
+    Column("rows", BigInteger, nullable=False),
+    Column("covered_until_ms", Ms),  # the latest decision time among the exported rows
+    Column("created_by", String(120), nullable=False),
+    Column("created_ms", Ms, nullable=False),
+)
+
+gold_answers = Table(
+    "gold_answers",
+    metadata,
+    Column("item_id", Id, ForeignKey("items.id"), primary_key=True),
+    Column("verdict", String(20), nullable=False),  # approve | reject | edit
+    Column("output", Text),
+    Column("category", String(100)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_by", Id),
+    Column("created_ms", Ms, nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(100), primary_key=True),  # a periodic job run by one process at a time
+    Column("next_run_ms", Ms, nullable=False),
+    Column("last_run_ms", Ms),
+    Column("state", Json),
+)
