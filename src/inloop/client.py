@@ -1,4 +1,5 @@
-"""Python clients for the inloop API: :class:`Client` (sync) and :class:`AsyncClient`, both on httpx.
+"""Python clients for the inloop API: :class:`Client` (sync) and :class:`AsyncClient`, both on httpx, with
+the same methods (each endpoint is written once, as a plan both drive).
 
 Submits carry an idempotency key (generated when not given), so a submit retried after a connection error can
 never create a second item. Errors are raised as :class:`ApiError` subclasses carrying the problem+json body.
@@ -9,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Coroutine, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
 from inloop.errors import InloopError
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class Decision(BaseModel):
@@ -111,14 +116,254 @@ def _raise_for(response: httpx.Response) -> None:
     raise cls(status, problem)
 
 
-def _submit_args(
-    item: Mapping[str, Any] | BaseModel, idempotency_key: str | None
-) -> tuple[dict[str, Any], str]:
+Plan = Generator["Call", httpx.Response, T]
+"""One API operation, written once for both clients: it yields the requests to send, receives each answer,
+and returns the typed result. :class:`Client` drives plans with blocking I/O, :class:`AsyncClient` with
+``await``; neither knows any endpoint."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One HTTP request of a plan. ``replay_safe``: sending it twice does no harm (reads, keyed submits)."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
+    timeout: float | None = None
+    replay_safe: bool = True
+
+    def kwargs(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"json": self.json, "params": self.params, "headers": self.headers}
+        if self.timeout is not None:
+            options["timeout"] = self.timeout
+        return options
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _task_and_token(task: ReviewTask | str, lease_token: str | None) -> tuple[str, str]:
+    if isinstance(task, ReviewTask):
+        return task.id, lease_token or task.lease_token
+    if lease_token is None:
+        raise ValueError("lease_token is required when the task is given by id")
+    return task, lease_token
+
+
+def submit(item: Mapping[str, Any] | BaseModel, *, idempotency_key: str | None = None) -> Plan[ItemResource]:
+    """Submit an item; a retry after a lost answer reuses the idempotency key, so it never makes a second."""
     body = item.model_dump(mode="json", exclude_none=True) if isinstance(item, BaseModel) else dict(item)
-    return body, idempotency_key or str(uuid.uuid4())
+    headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+    response = yield Call("POST", "/v1/items", json=body, headers=headers)
+    return ItemResource.model_validate(response.json())
 
 
-class Client:
+def get(item_id: str) -> Plan[ItemResource]:
+    """An item with its routing and, once final, its decision."""
+    return ItemResource.model_validate((yield Call("GET", f"/v1/items/{item_id}")).json())
+
+
+def wait(item_id: str, timeout: float = 60.0) -> Plan[ItemResource]:
+    """Long-poll until the item's decision is final or ``timeout`` passes; returns the item either way."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = min(max(0.0, deadline - time.monotonic()), 30.0)
+        path = f"/v1/items/{item_id}/decision"
+        response = yield Call("GET", path, params={"wait": left}, timeout=left + 10)
+        if response.status_code == 200 or time.monotonic() >= deadline:
+            return (yield from get(item_id))
+
+
+def claim(
+    *, queue: str | None = None, limit: int = 1, lease_seconds: float | None = None
+) -> Plan[list[ReviewTask]]:
+    """Lease the next tasks this key's reviewer may take (an empty list when there are none)."""
+    body = _present(queue=queue, limit=limit, lease_seconds=lease_seconds)
+    response = yield Call("POST", "/v1/reviews/claim", json=body, replay_safe=False)
+    return [ReviewTask.model_validate(t) for t in response.json()["tasks"]]
+
+
+def decide(
+    task: ReviewTask | str,
+    verdict: str,
+    *,
+    lease_token: str | None = None,
+    output: str | None = None,
+    reason: str | None = None,
+    category: str | None = None,
+) -> Plan[ItemResource]:
+    """Decide a task held under a lease: ``approve``, ``reject`` or ``edit`` (with ``output``)."""
+    task_id, token = _task_and_token(task, lease_token)
+    body = _present(lease_token=token, verdict=verdict, output=output, reason=reason, category=category)
+    response = yield Call("POST", f"/v1/reviews/{task_id}/decision", json=body, replay_safe=False)
+    return ItemResource.model_validate(response.json())
+
+
+def heartbeat(
+    task: ReviewTask | str, *, lease_token: str | None = None, lease_seconds: float | None = None
+) -> Plan[dict[str, Any]]:
+    """Extend a lease; returns the new expiry."""
+    task_id, token = _task_and_token(task, lease_token)
+    body = _present(lease_token=token, lease_seconds=lease_seconds)
+    return _json((yield Call("POST", f"/v1/reviews/{task_id}/heartbeat", json=body, replay_safe=False)))
+
+
+def release(task: ReviewTask | str, *, lease_token: str | None = None) -> Plan[None]:
+    """Give a held task back to its queue."""
+    task_id, token = _task_and_token(task, lease_token)
+    yield Call("POST", f"/v1/reviews/{task_id}/release", json={"lease_token": token}, replay_safe=False)
+
+
+def assign(item_id: str, reviewer: str | None) -> Plan[dict[str, Any]]:
+    """Send an item's open tasks to one reviewer (``None`` gives them back to everyone)."""
+    body = {"reviewer": reviewer}
+    return _json((yield Call("POST", f"/v1/items/{item_id}/assign", json=body, replay_safe=False)))
+
+
+def queues() -> Plan[dict[str, Any]]:
+    """Queue depth, oldest age, SLA pressure and per-reviewer progress."""
+    return _json((yield Call("GET", "/v1/queues")))
+
+
+def audit_events(item_id: str | None = None, limit: int = 500) -> Plan[list[dict[str, Any]]]:
+    """The audit events of one item, or the latest ones."""
+    params = _present(item_id=item_id, limit=limit)
+    events: list[dict[str, Any]] = (yield Call("GET", "/v1/audit/events", params=params)).json()["events"]
+    return events
+
+
+def audit_verify() -> Plan[dict[str, Any]]:
+    """Verify every audit chain: ``{"ok", "events", "first_bad", "checkpoint"}``."""
+    return _json((yield Call("GET", "/v1/audit/verify")))
+
+
+def create_webhook(url: str, events: list[str], secret: str | None = None) -> Plan[dict[str, Any]]:
+    """Subscribe ``url`` to events; the answer carries the signing secret."""
+    body = _present(url=url, events=events, secret=secret)
+    return _json((yield Call("POST", "/v1/webhooks", json=body, replay_safe=False)))
+
+
+def webhooks() -> Plan[list[dict[str, Any]]]:
+    """The webhook subscriptions."""
+    hooks: list[dict[str, Any]] = (yield Call("GET", "/v1/webhooks")).json()["webhooks"]
+    return hooks
+
+
+def delete_webhook(webhook_id: str) -> Plan[None]:
+    """Unsubscribe."""
+    yield Call("DELETE", f"/v1/webhooks/{webhook_id}")
+
+
+def deliveries(status: str | None = None) -> Plan[list[dict[str, Any]]]:
+    """Recent webhook deliveries, e.g. ``status="failed"``."""
+    params = _present(status=status)
+    found: list[dict[str, Any]] = (yield Call("GET", "/v1/webhooks/deliveries", params=params)).json()[
+        "deliveries"
+    ]
+    return found
+
+
+def resend(delivery_id: str) -> Plan[None]:
+    """Send a failed delivery again."""
+    yield Call("POST", f"/v1/webhooks/deliveries/{delivery_id}/resend", replay_safe=False)
+
+
+def add_user(
+    name: str,
+    role: str,
+    *,
+    tier: str | None = None,
+    skills: list[str] | None = None,
+    password: str | None = None,
+) -> Plan[dict[str, Any]]:
+    """Add a user."""
+    body = _present(name=name, role=role, tier=tier, skills=skills, password=password)
+    return _json((yield Call("POST", "/v1/users", json=body, replay_safe=False)))
+
+
+def create_key(user: str) -> Plan[dict[str, Any]]:
+    """Create an API key for ``user``; the key is in the answer, and only there."""
+    return _json((yield Call("POST", "/v1/keys", json={"user": user}, replay_safe=False)))
+
+
+def revoke_key(key_id: str) -> Plan[None]:
+    """Revoke an API key."""
+    yield Call("DELETE", f"/v1/keys/{key_id}")
+
+
+class Endpoint(Generic[P, T]):
+    """A plan as a method of both clients: blocking on :class:`Client`, awaitable on :class:`AsyncClient`."""
+
+    def __init__(self, plan: Callable[P, Plan[T]]) -> None:
+        self.plan = plan
+        self.__doc__ = plan.__doc__
+
+    @overload
+    def __get__(self, client: Client, owner: type | None = None) -> Callable[P, T]: ...
+    @overload
+    def __get__(
+        self, client: AsyncClient, owner: type | None = None
+    ) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    @overload
+    def __get__(self, client: None, owner: type | None = None) -> Endpoint[P, T]: ...
+    def __get__(self, client: object, owner: type | None = None) -> object:
+        if client is None:
+            return self
+        drive = client._drive  # type: ignore[attr-defined]
+
+        def method(*args: P.args, **kwargs: P.kwargs) -> object:
+            return drive(self.plan(*args, **kwargs))
+
+        method.__doc__ = self.__doc__
+        return method
+
+
+class _Api:
+    """Every endpoint, once. Subclasses say how a plan's requests are sent."""
+
+    submit = Endpoint(submit)
+    get = Endpoint(get)
+    wait = Endpoint(wait)
+    claim = Endpoint(claim)
+    decide = Endpoint(decide)
+    heartbeat = Endpoint(heartbeat)
+    release = Endpoint(release)
+    assign = Endpoint(assign)
+    queues = Endpoint(queues)
+    audit_events = Endpoint(audit_events)
+    audit_verify = Endpoint(audit_verify)
+    create_webhook = Endpoint(create_webhook)
+    webhooks = Endpoint(webhooks)
+    delete_webhook = Endpoint(delete_webhook)
+    deliveries = Endpoint(deliveries)
+    resend = Endpoint(resend)
+    add_user = Endpoint(add_user)
+    create_key = Endpoint(create_key)
+    revoke_key = Endpoint(revoke_key)
+
+    def __init__(self, api_key: str, retries: int) -> None:
+        self.retries = retries
+        self._auth = {"Authorization": f"Bearer {api_key}"}
+
+    def _backoff(self, call: Call, attempt: int, exc: httpx.HTTPError) -> float:
+        """Seconds to wait before sending ``call`` again; re-raises when it must not be sent again."""
+        if attempt == self.retries or not _may_retry(exc, call.replay_safe):
+            raise exc
+        return 0.2 * 2.0**attempt
+
+
+_TRANSIENT = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+class Client(_Api):
     """A synchronous client. ``retries`` applies to connection errors only, never to an HTTP answer."""
 
     def __init__(
@@ -130,13 +375,10 @@ class Client:
         retries: int = 3,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        super().__init__(api_key, retries)
         self._http = httpx.Client(
-            base_url=url.rstrip("/"),
-            timeout=timeout,
-            transport=transport,
-            headers={"Authorization": f"Bearer {api_key}"},
+            base_url=url.rstrip("/"), timeout=timeout, transport=transport, headers=self._auth
         )
-        self.retries = retries
 
     def __enter__(self) -> Client:
         return self
@@ -147,125 +389,29 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def _request(self, method: str, path: str, *, replay_safe: bool = True, **kwargs: Any) -> httpx.Response:
+    def _send(self, call: Call) -> httpx.Response:
         for attempt in range(self.retries + 1):
             try:
-                response = self._http.request(method, path, **kwargs)
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                if attempt == self.retries or not _may_retry(exc, replay_safe):
-                    raise
-                time.sleep(0.2 * 2**attempt)
+                response = self._http.request(call.method, call.path, **call.kwargs())
+            except _TRANSIENT as exc:
+                time.sleep(self._backoff(call, attempt, exc))
                 continue
             _raise_for(response)
             return response
         raise AssertionError("unreachable")
 
-    def submit(
-        self, item: Mapping[str, Any] | BaseModel, *, idempotency_key: str | None = None
-    ) -> ItemResource:
-        body, key = _submit_args(item, idempotency_key)
-        response = self._request("POST", "/v1/items", json=body, headers={"Idempotency-Key": key})
-        return ItemResource.model_validate(response.json())
-
-    def get(self, item_id: str) -> ItemResource:
-        return ItemResource.model_validate(self._request("GET", f"/v1/items/{item_id}").json())
-
-    def wait(self, item_id: str, timeout: float = 60.0) -> ItemResource:
-        """Long-poll until the item's decision is final or ``timeout`` passes; returns the item either way."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = max(0.0, deadline - time.monotonic())
-            response = self._request(
-                "GET",
-                f"/v1/items/{item_id}/decision",
-                params={"wait": min(left, 30.0)},
-                timeout=min(left, 30.0) + 10,
-            )
-            if response.status_code == 200 or time.monotonic() >= deadline:
-                return self.get(item_id)
-
-    def claim(
-        self, *, queue: str | None = None, limit: int = 1, lease_seconds: float | None = None
-    ) -> list[ReviewTask]:
-        body = {"queue": queue, "limit": limit, "lease_seconds": lease_seconds}
-        response = self._request(
-            "POST",
-            "/v1/reviews/claim",
-            replay_safe=False,
-            json={k: v for k, v in body.items() if v is not None},
-        )
-        return [ReviewTask.model_validate(t) for t in response.json()["tasks"]]
-
-    def decide(
-        self,
-        task: ReviewTask | str,
-        verdict: str,
-        *,
-        lease_token: str | None = None,
-        output: str | None = None,
-        reason: str | None = None,
-        category: str | None = None,
-    ) -> ItemResource:
-        task_id, token = _task_and_token(task, lease_token)
-        body = {
-            "lease_token": token,
-            "verdict": verdict,
-            "output": output,
-            "reason": reason,
-            "category": category,
-        }
-        response = self._request(
-            "POST",
-            f"/v1/reviews/{task_id}/decision",
-            replay_safe=False,
-            json={k: v for k, v in body.items() if v is not None},
-        )
-        return ItemResource.model_validate(response.json())
-
-    def heartbeat(
-        self, task: ReviewTask | str, *, lease_token: str | None = None, lease_seconds: float | None = None
-    ) -> dict[str, Any]:
-        task_id, token = _task_and_token(task, lease_token)
-        body: dict[str, Any] = {"lease_token": token}
-        if lease_seconds is not None:
-            body["lease_seconds"] = lease_seconds
-        result: dict[str, Any] = self._request(
-            "POST", f"/v1/reviews/{task_id}/heartbeat", replay_safe=False, json=body
-        ).json()
-        return result
-
-    def release(self, task: ReviewTask | str, *, lease_token: str | None = None) -> None:
-        task_id, token = _task_and_token(task, lease_token)
-        self._request(
-            "POST", f"/v1/reviews/{task_id}/release", replay_safe=False, json={"lease_token": token}
-        )
-
-    def queues(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("GET", "/v1/queues").json()
-        return result
-
-    def audit_verify(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("GET", "/v1/audit/verify").json()
-        return result
-
-    def create_webhook(self, url: str, events: list[str], secret: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"url": url, "events": events}
-        if secret is not None:
-            body["secret"] = secret
-        result: dict[str, Any] = self._request("POST", "/v1/webhooks", replay_safe=False, json=body).json()
-        return result
+    def _drive(self, plan: Plan[T]) -> T:
+        try:
+            call = next(plan)
+            while True:
+                call = plan.send(self._send(call))
+        except StopIteration as done:
+            result: T = done.value
+            return result
 
 
-def _task_and_token(task: ReviewTask | str, lease_token: str | None) -> tuple[str, str]:
-    if isinstance(task, ReviewTask):
-        return task.id, lease_token or task.lease_token
-    if lease_token is None:
-        raise ValueError("lease_token is required when the task is given by id")
-    return task, lease_token
-
-
-class AsyncClient:
-    """The asynchronous twin of :class:`Client` for the calls a pipeline makes: submit, get, wait."""
+class AsyncClient(_Api):
+    """The asynchronous twin of :class:`Client`: the same methods, awaited."""
 
     def __init__(
         self,
@@ -276,13 +422,10 @@ class AsyncClient:
         retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        super().__init__(api_key, retries)
         self._http = httpx.AsyncClient(
-            base_url=url.rstrip("/"),
-            timeout=timeout,
-            transport=transport,
-            headers={"Authorization": f"Bearer {api_key}"},
+            base_url=url.rstrip("/"), timeout=timeout, transport=transport, headers=self._auth
         )
-        self.retries = retries
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -293,40 +436,22 @@ class AsyncClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _request(
-        self, method: str, path: str, *, replay_safe: bool = True, **kwargs: Any
-    ) -> httpx.Response:
+    async def _send(self, call: Call) -> httpx.Response:
         for attempt in range(self.retries + 1):
             try:
-                response = await self._http.request(method, path, **kwargs)
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                if attempt == self.retries or not _may_retry(exc, replay_safe):
-                    raise
-                await asyncio.sleep(0.2 * 2**attempt)
+                response = await self._http.request(call.method, call.path, **call.kwargs())
+            except _TRANSIENT as exc:
+                await asyncio.sleep(self._backoff(call, attempt, exc))
                 continue
             _raise_for(response)
             return response
         raise AssertionError("unreachable")
 
-    async def submit(
-        self, item: Mapping[str, Any] | BaseModel, *, idempotency_key: str | None = None
-    ) -> ItemResource:
-        body, key = _submit_args(item, idempotency_key)
-        response = await self._request("POST", "/v1/items", json=body, headers={"Idempotency-Key": key})
-        return ItemResource.model_validate(response.json())
-
-    async def get(self, item_id: str) -> ItemResource:
-        return ItemResource.model_validate((await self._request("GET", f"/v1/items/{item_id}")).json())
-
-    async def wait(self, item_id: str, timeout: float = 60.0) -> ItemResource:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = max(0.0, deadline - time.monotonic())
-            response = await self._request(
-                "GET",
-                f"/v1/items/{item_id}/decision",
-                params={"wait": min(left, 30.0)},
-                timeout=min(left, 30.0) + 10,
-            )
-            if response.status_code == 200 or time.monotonic() >= deadline:
-                return await self.get(item_id)
+    async def _drive(self, plan: Plan[T]) -> T:
+        try:
+            call = next(plan)
+            while True:
+                call = plan.send(await self._send(call))
+        except StopIteration as done:
+            result: T = done.value
+            return result

@@ -278,3 +278,50 @@ def test_async_client(api: Api) -> None:
 
     asyncio.run(run())
     assert api.count("items", task_type=queue) == 1
+
+
+def test_async_client_covers_the_review_and_admin_api(api: Api) -> None:
+    """The async client has every method of the sync one (one plan per endpoint drives both)."""
+    queue = api.unique("async_review")
+    name = api.unique("async_user")
+
+    async def run() -> None:
+        async with (
+            AsyncClient(api.url, api.keys["submitter"]) as submitter,
+            AsyncClient(api.url, api.keys["bob"]) as bob,
+            AsyncClient(api.url, api.keys["lead"]) as lead,
+            AsyncClient(api.url, api.keys["admin"]) as admin,
+        ):
+            item = await submitter.submit({"task_type": queue, "output": "Draft.", "confidence": 0.1})
+            assigned = await lead.assign(item.id, "bob")
+            assert assigned["assigned_to"] == "bob"
+            [task] = await bob.claim(queue=queue, lease_seconds=30)
+            assert (task.kind, task.item.id) == ("review", item.id)
+            beat = await bob.heartbeat(task, lease_seconds=90)
+            assert beat["lease_expires_at"] > task.lease_expires_at
+            await bob.release(task)
+            [task] = await bob.claim(queue=queue)
+            decided = await bob.decide(task, "edit", output="Final.", category="tone", reason="warmer")
+            assert decided.decision is not None
+            assert (decided.decision.verdict, decided.decision.output) == ("edit", "Final.")
+            assert "queues" in await lead.queues()
+            events = await lead.audit_events(item_id=item.id)
+            assert {"item.created", "review.decided"} <= {e["event"] for e in events}
+            assert (await lead.audit_verify())["ok"] is True
+
+            user = await admin.add_user(name, "reviewer", tier="junior", skills=["billing"])
+            assert (user["name"], user["tier"], user["skills"]) == (name, "junior", ["billing"])
+            key = await admin.create_key(name)
+            async with AsyncClient(api.url, key["key"]) as newcomer:
+                assert await newcomer.claim(queue=queue) == []
+            await admin.revoke_key(key["id"])
+            async with AsyncClient(api.url, key["key"]) as revoked:
+                with pytest.raises(AuthError):
+                    await revoked.claim(queue=queue)
+            hook = await admin.create_webhook("http://127.0.0.1:9/never", ["item.revised"])
+            assert hook["id"] in {h["id"] for h in await admin.webhooks()}
+            assert isinstance(await admin.deliveries(status="failed"), list)
+            await admin.delete_webhook(hook["id"])
+            assert {h["id"]: h["active"] for h in await admin.webhooks()}[hook["id"]] is False
+
+    asyncio.run(run())
