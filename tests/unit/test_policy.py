@@ -171,3 +171,52 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+def test_a_task_threshold_applies_at_the_task_base_risk(policy_data: dict[str, Any]) -> None:
+    policy_data["tasks"]["support_reply"]["threshold"] = 0.9
+    gate = Gate.from_dict(policy_data)
+    routing = gate.route({"task_type": "support_reply", "output": "Hello.", "confidence": 0.8})
+    assert routing.route.value == "queue"  # the level's 0.70 would have released it
+    assert "confidence 0.80 < 0.90 for the threshold of support_reply (risk low)" in routing.reasons
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        (
+            {"threshold": "adaptive"},
+            "'threshold: adaptive' and an 'adaptive' block (with bounds) go together",
+        ),
+        ({"adaptive": {"bounds": [0.5, 0.9]}}, "'threshold: adaptive' and an 'adaptive' block"),
+        ({"threshold": 1.2}, "a threshold must lie in [0, 1]"),
+        ({"threshold": "adaptive", "adaptive": {"bounds": [0.9, 0.5]}}, "bounds must be [low, high]"),
+        ({"threshold": "adaptive", "adaptive": {"bounds": [0.5, 0.9], "every": "soon"}}, "not a duration"),
+    ],
+)
+def test_task_threshold_errors(policy_data: dict[str, Any], task: dict[str, Any], message: str) -> None:
+    policy_data["tasks"]["support_reply"].update(task)
+    (problem,) = problems_of(policy_data)
+    assert problem.startswith("tasks.support_reply"), problem
+    assert message in problem
+
+
+def test_adaptive_thresholds_are_per_task_type(policy_data: dict[str, Any]) -> None:
+    policy_data["default_task"] = {"threshold": "adaptive", "adaptive": {"bounds": [0.5, 0.9]}}
+    assert problems_of(policy_data) == ["default_task.threshold: adaptive thresholds are set per task type"]
+
+
+def test_adapted_versions_share_their_base(policy_data: dict[str, Any]) -> None:
+    policy_data["tasks"]["support_reply"].update(
+        {"threshold": "adaptive", "adaptive": {"bounds": [0.5, 0.9], "every": "6h"}}
+    )
+    policy = parse_policy(policy_data)
+    assert policy.task("support_reply").own_threshold == 0.9  # the cautious end until labels say otherwise
+    learned = policy.adapted({"support_reply": 0.62})
+    assert learned.task("support_reply").own_threshold == 0.62
+    assert learned.version_hash != policy.version_hash
+    assert learned.base_version == policy.base_version
+    assert policy.adapted({"support_reply": 0.62}).version_hash == learned.version_hash
+    assert learned.adapted({"support_reply": None}).version_hash == policy.version_hash
+    with pytest.raises(ValueError, match="no adaptive threshold"):
+        policy.adapted({"refund_approval": 0.5})

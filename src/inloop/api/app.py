@@ -14,6 +14,7 @@ from inloop.api.limits import BodySizeLimit
 from inloop.api.routes import admin, items, reviews
 from inloop.clock import Clock, wall_ms
 from inloop.gate import Gate
+from inloop.services import adaptive
 from inloop.services.context import Context, record
 from inloop.settings import Settings
 from inloop.storage import open_database
@@ -34,13 +35,14 @@ def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
             webhook_attempts=settings.webhook_attempts,
             webhook_backoff_seconds=settings.webhook_backoff_seconds,
         )
+        adaptive.refresh(ctx)  # start from the thresholds learned so far, wherever they were learned
         with db.write() as conn:
             record(
                 conn,
                 ctx,
                 "policy.loaded",
                 actor="system",
-                data={"policy_version": gate.policy_version, "source": settings.policy},
+                data={"policy_version": ctx.policy.version_hash, "source": settings.policy},
             )
         app.state.ctx = ctx
         worker = Worker(ctx, settings.sweep_interval_seconds)

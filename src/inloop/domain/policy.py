@@ -111,8 +111,47 @@ class Requirements(_Strict):
     skills: tuple[str, ...] = ()
 
 
+class Adaptive(_Strict):
+    """A task's confidence threshold learned from review labels, within ``bounds``.
+
+    It starts at the upper bound (the cautious end) and moves only when the labels prove, by the
+    fixed-sequence Clopper-Pearson rule of ``inloop calibrate``, that a lower one keeps the error among
+    automated items below ``target_error`` with probability at least 1 - ``delta``. ``current`` is written by
+    the recalibration, not by hand: each value is a new, audited policy version."""
+
+    bounds: tuple[float, float]
+    target_error: float = Field(default=0.02, gt=0.0, lt=1.0)
+    delta: float = Field(default=0.05, gt=0.0, lt=1.0)
+    every: timedelta = timedelta(days=1)
+    min_labels: int = Field(default=100, ge=1)
+    current: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Adaptive:
+        low, high = self.bounds
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError("bounds must be [low, high] with 0 <= low <= high <= 1")
+        if self.current is not None and not low <= self.current <= high:
+            raise ValueError("current must lie within bounds")
+        return self
+
+    @property
+    def value(self) -> float:
+        return self.bounds[1] if self.current is None else self.current
+
+
 class TaskPolicy(_Strict):
-    """How one task type is treated: its base risk, dynamic rules and how people review it."""
+    """How one task type is treated: its base risk, dynamic rules and how people review it.
+
+    ``threshold`` (a number, or ``adaptive`` with an ``adaptive`` block) replaces the level's confidence
+    threshold for items at the task's own base risk; a rule that raises the risk brings that level's
+    threshold.
+    """
 
     risk: str | None = None
     irreversible: bool = False
@@ -124,11 +163,33 @@ class TaskPolicy(_Strict):
     requires: Requirements = Requirements()
     queue: str | None = None
     review_cost: float | None = Field(default=None, ge=0.0)  # overrides ``costs.review`` for this task
+    threshold: float | Literal["adaptive"] | None = None
+    adaptive: Adaptive | None = None
 
     @field_validator("sla", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("threshold")
+    @classmethod
+    def _in_unit_range(cls, value: float | str | None) -> float | str | None:
+        if isinstance(value, float) and not 0.0 <= value <= 1.0:
+            raise ValueError("a threshold must lie in [0, 1]")
+        return value
+
+    @model_validator(mode="after")
+    def _adaptive_block(self) -> TaskPolicy:
+        if (self.threshold == "adaptive") != (self.adaptive is not None):
+            raise ValueError("'threshold: adaptive' and an 'adaptive' block (with bounds) go together")
+        return self
+
+    @property
+    def own_threshold(self) -> float | None:
+        """The task's threshold in force (the learned one when adaptive), or None to use the level's."""
+        if self.adaptive is not None:
+            return self.adaptive.value
+        return self.threshold if isinstance(self.threshold, float) else None
 
 
 class Costs(_Strict):
@@ -191,11 +252,16 @@ class Policy(_Strict):
     gold: Gold = Gold()
     _rank: dict[str, int] = PrivateAttr(default_factory=dict)
     _hash: str = PrivateAttr(default="")
+    _base_hash: str = PrivateAttr(default="")
 
     def model_post_init(self, context: Any, /) -> None:
         self._rank = {name: i for i, name in enumerate(self.levels)}
-        body = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
-        self._hash = hashlib.sha256(body.encode()).hexdigest()[:16]
+        body = self.model_dump(mode="json", by_alias=True)
+        self._hash = _digest(body)
+        for task in body["tasks"].values():
+            if task.get("adaptive"):
+                task["adaptive"]["current"] = None
+        self._base_hash = _digest(body)
 
     def rank(self, level: str) -> int:
         """Position of a level from lowest (0) to highest risk."""
@@ -228,6 +294,31 @@ class Policy(_Strict):
         """A short hash of the normalised policy: equal for equal content, whatever the formatting."""
         return self._hash
 
+    @property
+    def base_version(self) -> str:
+        """The hash of the policy as written, before any learned threshold: shared by its adapted versions."""
+        return self._base_hash
+
+    def adaptive_tasks(self) -> dict[str, Adaptive]:
+        return {name: task.adaptive for name, task in self.tasks.items() if task.adaptive is not None}
+
+    def adapted(self, thresholds: dict[str, float | None]) -> Policy:
+        """This policy with the learned thresholds of some adaptive tasks replaced: a new version."""
+        tasks = dict(self.tasks)
+        for name, value in thresholds.items():
+            adaptive = tasks[name].adaptive
+            if adaptive is None:
+                raise ValueError(f"task {name!r} has no adaptive threshold")
+            learned = adaptive.model_copy(update={"current": value})
+            tasks[name] = tasks[name].model_copy(update={"adaptive": learned})
+        policy = self.model_copy(update={"tasks": tasks})
+        policy.model_post_init(None)
+        return policy
+
+
+def _digest(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+
 
 def parse_policy(data: object, source: str = "<policy>") -> Policy:
     """Validate decoded policy data; raise :class:`PolicyError` listing every problem with its field path."""
@@ -252,6 +343,8 @@ def _dangling_names(policy: Policy) -> list[Problem]:
         if name is not None and name not in policy.levels:
             problems.append(Problem(path, f"unknown risk level {name!r} (levels: {levels})"))
 
+    if policy.default_task.adaptive is not None:
+        problems.append(Problem("default_task.threshold", "adaptive thresholds are set per task type"))
     tasks = [("default_task", policy.default_task)]
     tasks += [(f"tasks.{name}", task) for name, task in policy.tasks.items()]
     for path, task in tasks:

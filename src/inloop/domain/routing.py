@@ -90,7 +90,12 @@ def decide(
     risk = assess_risk(policy, task, item, reasons)
     level = policy.levels[risk]
 
-    confident = _is_confident(item.confidence, level.threshold, risk, reasons)
+    threshold, whose = level.threshold, f"risk {risk}"
+    own = task.own_threshold
+    if own is not None and threshold is not None and risk == policy.base_risk(task):
+        kind = "adaptive threshold" if task.adaptive is not None else "threshold"
+        threshold, whose = own, f"the {kind} of {item.task_type} (risk {risk})"
+    confident = _is_confident(item.confidence, threshold, whose, reasons)
     route = level.confident if confident else level.unsure
 
     for finding in findings:
@@ -129,14 +134,14 @@ def decide(
     )
 
 
-def _is_confident(confidence: float | None, threshold: float | None, risk: str, reasons: list[str]) -> bool:
+def _is_confident(confidence: float | None, threshold: float | None, whose: str, reasons: list[str]) -> bool:
     if threshold is None:
-        reasons.append(f"risk {risk} has no confidence threshold: every item counts as unsure")
+        reasons.append(f"{whose} has no confidence threshold: every item counts as unsure")
         return False
     if confidence is None:
-        reasons.append(f"no confidence given: counts as unsure for risk {risk}")
+        reasons.append(f"no confidence given: counts as unsure for {whose}")
         return False
     confident = confidence >= threshold
     sign = ">=" if confident else "<"
-    reasons.append(f"confidence {confidence:.2f} {sign} {threshold:.2f} for risk {risk}")
+    reasons.append(f"confidence {confidence:.2f} {sign} {threshold:.2f} for {whose}")
     return confident

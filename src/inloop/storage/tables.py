@@ -223,3 +223,16 @@ jobs = Table(
     Column("last_run_ms", Ms),
     Column("state", Json),
 )
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("version", String(40), nullable=False),  # the adapted policy's version hash (may recur)
+    Column("base_version", String(40), nullable=False),  # the policy file's, before learned thresholds
+    Column("thresholds", Json, nullable=False),  # {task type: learned threshold}
+    Column("evidence", Json, nullable=False),  # per task: labels, errors, upper bound, target, delta
+    Column("created_by", String(120), nullable=False),
+    Column("created_ms", Ms, nullable=False),
+    Index(None, "base_version", "created_ms"),
+)

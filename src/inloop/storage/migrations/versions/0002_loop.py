@@ -1,4 +1,4 @@
-"""Closing the loop: export runs, gold answers and periodic jobs.
+"""Closing the loop: export runs, gold answers, periodic jobs and learned policy versions.
 
 Revision ID: 0002
 Revises: 0001
@@ -55,8 +55,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_jobs")),
     )
 
+    op.create_table(
+        "policy_versions",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("version", sa.String(length=40), nullable=False),
+        sa.Column("base_version", sa.String(length=40), nullable=False),
+        sa.Column(
+            "thresholds",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "evidence",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_ms", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_versions")),
+    )
+    with op.batch_alter_table("policy_versions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_policy_versions_base_version_created_ms"),
+            ["base_version", "created_ms"],
+            unique=False,
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("policy_versions")
     op.drop_table("jobs")
     op.drop_table("gold_answers")
     op.drop_table("exports")
