@@ -40,7 +40,7 @@ def write_policy(tmp_path: Path):  # type: ignore[no-untyped-def]
 # INLOOP_REQUIRE_POSTGRES=1 (CI sets it), which turns the skip into a failure.
 
 PG_ADMIN_URL = os.environ.get("INLOOP_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-_TEMPLATE = "inloop_test_template"
+_TEMPLATE = f"inloop_tpl_{os.getpid()}"  # per session: concurrent runs must not drop each other's
 
 
 def _pg_admin() -> Any:
@@ -50,7 +50,7 @@ def _pg_admin() -> Any:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str | None:
+def pg_template() -> Iterator[str | None]:
     """A migrated template database, cloned per test (much faster than migrating each time)."""
     try:
         engine = _pg_admin()
@@ -60,12 +60,16 @@ def pg_template() -> str | None:
     except Exception as exc:
         if os.environ.get("INLOOP_REQUIRE_POSTGRES") == "1":
             raise RuntimeError(f"PostgreSQL is required but not reachable: {exc}") from exc
-        return None
+        yield None
+        return
     from inloop.storage import open_database
 
     db = open_database(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{_TEMPLATE}")
     db.close()
-    return _TEMPLATE
+    yield _TEMPLATE
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)")
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -52,6 +52,7 @@ ENDPOINTS: dict[tuple[str, str], Action | None] = {
     ("POST", "/v1/users"): Action.MANAGE_USERS,
     ("POST", "/v1/keys"): Action.MANAGE_USERS,
     ("DELETE", "/v1/keys/{key_id}"): Action.MANAGE_USERS,
+    ("GET", "/v1/export"): Action.EXPORT,
 }
 # FastAPI's own documentation routes, public.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from inloop import __version__
 from inloop.api import problems
 from inloop.api.limits import BodySizeLimit
-from inloop.api.routes import admin, items, reviews
+from inloop.api.routes import admin, items, loop, reviews
 from inloop.clock import Clock, wall_ms
 from inloop.gate import Gate
 from inloop.services import adaptive
@@ -64,7 +64,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
     )
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (items, reviews, admin):
+    for module in (items, reviews, admin, loop):
         app.include_router(module.router)
     mount_console(app)  # the reviewer console at /, its static files, and the security headers
     return app

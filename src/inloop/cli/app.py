@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from inloop import __version__
 from inloop.errors import InloopError, PolicyError
@@ -81,3 +82,18 @@ def reported() -> Iterator[None]:
         raise fail(str(exc)) from None
     except OperationalError as exc:
         raise fail(f"database error: {str(exc.orig).strip().splitlines()[0]}") from None
+
+
+def progress_bar(label: str, stack: ExitStack) -> Progress | None:
+    """A progress bar on stderr when it is an interactive terminal, so pipes and CI logs stay clean."""
+    if not err.is_terminal:
+        return None
+    progress = Progress(
+        TextColumn(f"[bold]{escape(label)}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    return stack.enter_context(progress)

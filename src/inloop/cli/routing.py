@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from inloop.batch import Malformed, Summary, route_lines
-from inloop.cli.app import EXIT_MALFORMED, app, err, fail, load_gate, out
+from inloop.cli.app import EXIT_MALFORMED, app, err, fail, load_gate, out, progress_bar
 from inloop.domain.routes import Route
 
 policy_app = typer.Typer(help="Validate and inspect policy files.", no_args_is_help=True)
@@ -53,7 +52,7 @@ def route(
                 sink = stack.enter_context(out_file.open("w", encoding="utf-8"))
             except OSError as exc:
                 raise fail(f"cannot write {out_file}: {exc.strerror}") from None
-        progress = _progress(items, stack)
+        progress = progress_bar(f"routing {items.name}", stack)
         task = progress.add_task("routing", total=None) if progress else None
         for result in route_lines(gate, source):
             if isinstance(result, Malformed):
@@ -86,21 +85,6 @@ def _open_input(items: Path, stack: ExitStack) -> TextIO:
         raise fail(f"{items}: file not found") from None
     except OSError as exc:
         raise fail(f"cannot read {items}: {exc.strerror}") from None
-
-
-def _progress(items: Path, stack: ExitStack) -> Progress | None:
-    """A progress bar on an interactive terminal only, so pipes and CI logs stay clean."""
-    if not err.is_terminal:
-        return None
-    progress = Progress(
-        TextColumn("[bold]routing[/] " + items.name),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    return stack.enter_context(progress)
 
 
 def _print_summary(summary: Summary) -> None:

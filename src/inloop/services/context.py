@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from inloop.clock import Clock, wall_ms
+from inloop.clock import Clock, iso, wall_ms
 from inloop.domain.policy import DEFAULT_TIERS, Policy
 from inloop.gate import Gate
 from inloop.storage import audit, webhooks
 from inloop.storage.database import Connection, Database
+
+__all__ = ["WEBHOOK_EVENTS", "Context", "iso", "record"]
 
 WEBHOOK_EVENTS = ("item.decided", "item.revised", "item.escalated", "sla.breached")
 
@@ -61,10 +62,3 @@ def record(
     if event in WEBHOOK_EVENTS:
         payload = {"type": event, "timestamp": iso(at), "data": {"item_id": item_id, **(data or {})}}
         webhooks.enqueue(conn, event=event, item_id=item_id, payload=payload, now_ms=at)
-
-
-def iso(ms: int | None) -> str | None:
-    """Milliseconds since the epoch as an ISO 8601 UTC timestamp."""
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
