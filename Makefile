@@ -41,6 +41,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/pii_bench.py
 	$(BIN)/python bench/quality_bench.py
 	$(BIN)/python bench/calibration_bench.py
+	$(BIN)/python bench/replay_bench.py
+	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/workflow_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/console_bench.py $(BENCH_ARGS)
 

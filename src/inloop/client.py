@@ -8,6 +8,7 @@ never create a second item. Errors are raised as :class:`ApiError` subclasses ca
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Generator, Mapping
@@ -299,6 +300,54 @@ def revoke_key(key_id: str) -> Plan[None]:
     yield Call("DELETE", f"/v1/keys/{key_id}")
 
 
+def mark_gold(
+    item_id: str, verdict: str, *, output: str | None = None, category: str | None = None
+) -> Plan[dict[str, Any]]:
+    """Mark a decided item as gold with its known answer (or replace the answer)."""
+    body = _present(item_id=item_id, verdict=verdict, output=output, category=category)
+    return _json((yield Call("POST", "/v1/gold", json=body, replay_safe=False)))
+
+
+def unmark_gold(item_id: str) -> Plan[None]:
+    """Stop mixing a gold item into queues; its past answers stay scored."""
+    yield Call("DELETE", f"/v1/gold/{item_id}")
+
+
+def gold(include_inactive: bool = False) -> Plan[list[dict[str, Any]]]:
+    """The gold items, with their known answers and how often each was answered."""
+    params = {"include_inactive": "true"} if include_inactive else None
+    found: list[dict[str, Any]] = (yield Call("GET", "/v1/gold", params=params)).json()["gold"]
+    return found
+
+
+def gold_accuracy(since: str | None = None, until: str | None = None) -> Plan[dict[str, Any]]:
+    """Reviewer accuracy on gold items: ``{"reviewers": {name: score}, "overall": score}``."""
+    return _json((yield Call("GET", "/v1/gold/accuracy", params=_present(since=since, until=until))))
+
+
+def export(
+    format: str,
+    *,
+    task: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Plan[list[dict[str, Any]]]:
+    """An export's records (``sft``, ``dpo``, ``labels`` or ``reviews``), read whole: for millions of rows,
+    stream ``GET /v1/export`` or run ``inloop export`` instead."""
+    params = _present(format=format, task=task, since=since, until=until)
+    response = yield Call("GET", "/v1/export", params=params, timeout=600.0)
+    return [json.loads(line) for line in response.text.splitlines() if line]
+
+
+def metrics_summary(
+    *, since: str | None = None, until: str | None = None, task: str | None = None
+) -> Plan[dict[str, Any]]:
+    """Rates, error escape, latency, agreement, gold accuracy, cost and exported share over a window."""
+    return _json(
+        (yield Call("GET", "/v1/metrics/summary", params=_present(since=since, until=until, task=task)))
+    )
+
+
 class Endpoint(Generic[P, T]):
     """A plan as a method of both clients: blocking on :class:`Client`, awaitable on :class:`AsyncClient`."""
 
@@ -348,6 +397,12 @@ class _Api:
     add_user = Endpoint(add_user)
     create_key = Endpoint(create_key)
     revoke_key = Endpoint(revoke_key)
+    mark_gold = Endpoint(mark_gold)
+    unmark_gold = Endpoint(unmark_gold)
+    gold = Endpoint(gold)
+    gold_accuracy = Endpoint(gold_accuracy)
+    export = Endpoint(export)
+    metrics_summary = Endpoint(metrics_summary)
 
     def __init__(self, api_key: str, retries: int) -> None:
         self.retries = retries

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from inloop.errors import InvalidRequest, Problem
+
 Clock = Callable[[], int]
 
 
@@ -43,3 +45,21 @@ def parse_iso(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
+
+
+def parse_window(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    """A ``[since, until)`` window given as ISO 8601 text (either end open) in milliseconds; raises
+    :class:`InvalidRequest` naming each bad end, and ``until`` when it is not after ``since``."""
+    bounds: dict[str, int | None] = {}
+    problems = []
+    for name, text in (("since", since), ("until", until)):
+        try:
+            bounds[name] = parse_iso(text) if text else None
+        except ValueError as exc:
+            problems.append(Problem(name, str(exc)))
+    start, end = bounds.get("since"), bounds.get("until")
+    if start is not None and end is not None and start >= end:
+        problems.append(Problem("until", "must be later than since"))
+    if problems:
+        raise InvalidRequest(problems)
+    return start, end

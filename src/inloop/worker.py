@@ -1,4 +1,5 @@
-"""Periodic work of a server process: SLA fallbacks, lease expiry and webhook delivery.
+"""Periodic work of a server process: SLA fallbacks, lease expiry, webhook delivery and the shared periodic
+jobs (drift monitoring, adaptive recalibration).
 
 Safe to run in every process on one database: each due row is handed to one worker and applied once.
 """
@@ -11,16 +12,17 @@ from collections.abc import Callable
 
 import httpx
 
-from inloop.services import delivery, sla
+from inloop.services import adaptive, delivery, drift, sla
 from inloop.services.context import Context
 
 log = logging.getLogger("inloop.worker")
 
 
 class Worker:
-    """Two daemon threads, each running every ``interval`` seconds until :meth:`stop`: one applies SLA
-    fallbacks and expires leases, the other delivers webhooks. Apart, so that a slow or hanging webhook
-    endpoint (up to the HTTP timeout per delivery, for a whole backlog) never holds back a timer."""
+    """Three daemon threads, each running every ``interval`` seconds until :meth:`stop`: one applies SLA
+    fallbacks and expires leases, one delivers webhooks, one runs the periodic jobs. Apart, so that a slow or
+    hanging webhook endpoint (up to the HTTP timeout per delivery, for a whole backlog) or a long drift
+    computation never holds back a timer."""
 
     def __init__(self, ctx: Context, interval: float = 1.0) -> None:
         self.ctx = ctx
@@ -29,6 +31,7 @@ class Worker:
         self._threads = [
             threading.Thread(target=self._run, args=(self.sweep,), name="inloop-timers", daemon=True),
             threading.Thread(target=self._run, args=(self.deliver,), name="inloop-webhooks", daemon=True),
+            threading.Thread(target=self._run, args=(self.jobs,), name="inloop-jobs", daemon=True),
         ]
         self._http = httpx.Client(timeout=10.0, follow_redirects=False)
 
@@ -48,6 +51,24 @@ class Worker:
     def deliver(self) -> None:
         while delivery.dispatch(self.ctx, self._http) and not self._stop.is_set():
             pass
+
+    def jobs(self) -> None:
+        """Pick up thresholds learned elsewhere, then run whichever shared job is due (each is claimed by one
+        server per period; when not due, each costs one indexed read)."""
+        if self.ctx.gate is None:
+            return
+        steps: list[tuple[str, Callable[[Context], object]]] = [
+            ("adaptive refresh", adaptive.refresh),
+            ("drift", drift.run_due),
+            ("adaptive recalibration", adaptive.run_due),
+        ]
+        for name, step in steps:
+            if self._stop.is_set():
+                return
+            try:
+                step(self.ctx)
+            except Exception:  # one failing job must not starve the others
+                log.exception("periodic job %s failed", name)
 
     def _run(self, work: Callable[[], None]) -> None:
         while not self._stop.wait(self.interval):

@@ -304,6 +304,11 @@ def test_async_client_covers_the_review_and_admin_api(api: Api) -> None:
             decided = await bob.decide(task, "edit", output="Final.", category="tone", reason="warmer")
             assert decided.decision is not None
             assert (decided.decision.verdict, decided.decision.output) == ("edit", "Final.")
+            async with AsyncClient(api.url, api.keys["auditor"]) as auditor:
+                [pair] = await auditor.export("dpo", task=queue)
+                assert pair["chosen"] == [{"role": "assistant", "content": "Final."}]
+            summary = await lead.metrics_summary(task=queue)
+            assert summary["routes"] == {"queue": 1}
             assert "queues" in await lead.queues()
             events = await lead.audit_events(item_id=item.id)
             assert {"item.created", "review.decided"} <= {e["event"] for e in events}

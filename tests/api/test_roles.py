@@ -53,6 +53,12 @@ ENDPOINTS: dict[tuple[str, str], Action | None] = {
     ("POST", "/v1/keys"): Action.MANAGE_USERS,
     ("DELETE", "/v1/keys/{key_id}"): Action.MANAGE_USERS,
     ("GET", "/v1/export"): Action.EXPORT,
+    ("GET", "/v1/metrics/summary"): Action.READ_METRICS,
+    ("GET", "/metrics"): Action.READ_METRICS,
+    ("POST", "/v1/gold"): Action.MANAGE_GOLD,
+    ("GET", "/v1/gold"): Action.MANAGE_GOLD,
+    ("DELETE", "/v1/gold/{item_id}"): Action.MANAGE_GOLD,
+    ("GET", "/v1/gold/accuracy"): Action.READ_METRICS,
 }
 # FastAPI's own documentation routes, public.
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -103,7 +109,7 @@ def _required_action(route: APIRoute) -> Action | None:
 
 def _is_api(path: str) -> bool:
     """The JSON API (key auth); the reviewer console mounted beside it has its own (session) auth."""
-    return path.startswith("/v1/") or path == "/healthz"
+    return path.startswith("/v1/") or path in ("/healthz", "/metrics")
 
 
 def test_every_route_is_listed() -> None:
@@ -135,6 +141,7 @@ def _valid_body(method: str, path: str, role: str) -> dict[str, Any] | None:
         "/v1/webhooks": {"url": "http://127.0.0.1:9/hook", "events": ["sla.breached"]},
         "/v1/users": {"name": f"u_{role}_{uuid.uuid4().hex[:10]}", "role": "reviewer"},
         "/v1/keys": {"user": "junior"},
+        "/v1/gold": {"item_id": "itm_none", "verdict": "approve"},
     }
     return bodies.get(path) if method == "POST" else None
 

@@ -11,6 +11,7 @@ import pytest
 from inloop.clock import ManualClock
 from inloop.services.context import Context
 from testkit import MATRIX_POLICY
+from testkit.history import HISTORY_POLICY, History, build_history
 from testkit.service import make_context
 
 WORKFLOW_POLICY: dict[str, Any] = copy.deepcopy(MATRIX_POLICY)
@@ -34,3 +35,16 @@ def ctx(db_url: str, clock: ManualClock) -> Iterator[Context]:
     context = make_context(db_url, WORKFLOW_POLICY, clock)
     yield context
     context.db.close()
+
+
+@pytest.fixture
+def loop_ctx(db_url: str, clock: ManualClock) -> Iterator[Context]:
+    """A context with the history policy (two checks, review costs), for the loop's reads."""
+    context = make_context(db_url, HISTORY_POLICY, clock)
+    yield context
+    context.db.close()
+
+
+@pytest.fixture
+def history(loop_ctx: Context, clock: ManualClock) -> History:
+    return build_history(loop_ctx, clock)

@@ -4,38 +4,23 @@ items, every line validates against the format's schema, and the dpo file loads 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from inloop.clock import ManualClock
 from inloop.domain.export_schemas import SCHEMAS
 from inloop.errors import InvalidRequest
 from inloop.services import export
 from inloop.services.context import Context
 from inloop.storage import audit, items
-from testkit.history import CHECKS, HISTORY_POLICY, History, build_history
-from testkit.service import make_context
+from testkit.history import CHECKS, History
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def ctx(db_url: str, clock: ManualClock) -> Iterator[Context]:
-    context = make_context(db_url, HISTORY_POLICY, clock)
-    yield context
-    context.db.close()
-
-
-@pytest.fixture
-def history(ctx: Context, clock: ManualClock) -> History:
-    return build_history(ctx, clock)
+def ctx(loop_ctx: Context) -> Context:
+    return loop_ctx
 
 
 def run(ctx: Context, fmt: str, **filters: Any) -> list[dict[str, Any]]:

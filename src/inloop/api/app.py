@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from inloop import __version__
 from inloop.api import problems
 from inloop.api.limits import BodySizeLimit
-from inloop.api.routes import admin, items, loop, reviews
+from inloop.api.routes import admin, gold, items, loop, reviews
+from inloop.api.telemetry import RequestTimer, Telemetry
 from inloop.clock import Clock, wall_ms
 from inloop.gate import Gate
 from inloop.services import adaptive
@@ -23,6 +24,8 @@ from inloop.worker import Worker
 
 
 def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
+    telemetry = Telemetry()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gate = Gate.from_file(settings.policy)
@@ -35,6 +38,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
             webhook_attempts=settings.webhook_attempts,
             webhook_backoff_seconds=settings.webhook_backoff_seconds,
         )
+        telemetry.watch(ctx)
         adaptive.refresh(ctx)  # start from the thresholds learned so far, wherever they were learned
         with db.write() as conn:
             record(
@@ -63,8 +67,10 @@ def create_app(settings: Settings, *, clock: Clock = wall_ms) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    app.state.telemetry = telemetry
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (items, reviews, admin, loop):
+    app.add_middleware(RequestTimer, telemetry=telemetry)
+    for module in (items, reviews, admin, loop, gold):
         app.include_router(module.router)
     mount_console(app)  # the reviewer console at /, its static files, and the security headers
     return app

@@ -97,3 +97,15 @@ def progress_bar(label: str, stack: ExitStack) -> Progress | None:
         transient=True,
     )
     return stack.enter_context(progress)
+
+
+def time_option(option: str, value: str | None) -> int | None:
+    """An ISO 8601 option value as epoch milliseconds; a bad one is a one-line error naming the option."""
+    from inloop.clock import parse_iso
+
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise fail(f"{option}: {exc}") from None

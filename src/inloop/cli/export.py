@@ -12,8 +12,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from inloop.cli.app import DbOption, app, err, fail, progress_bar, reported
-from inloop.clock import parse_iso
+from inloop.cli.app import DbOption, app, err, fail, progress_bar, reported, time_option
 from inloop.domain.exports import FORMATS
 
 
@@ -37,7 +36,7 @@ def export(
     from inloop.services.context import Context
     from inloop.storage import open_database
 
-    request = service.ExportRequest(fmt, task, _time("--since", since), _time("--until", until))
+    request = service.ExportRequest(fmt, task, time_option("--since", since), time_option("--until", until))
     with reported(), ExitStack() as stack:
         ctx = Context(db=open_database(db), gate=None)
         stack.callback(ctx.db.close)
@@ -53,15 +52,6 @@ def export(
         written = _write(records, out_path) if out_path is not None else _dump(records, sys.stdout)
     if out_path is not None:
         err.print(f"{written} {fmt} records written to {out_path}", highlight=False)
-
-
-def _time(option: str, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise fail(f"{option}: {exc}") from None
 
 
 def _dump(records: Iterable[dict[str, Any]], sink: TextIO) -> int:

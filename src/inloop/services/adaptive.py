@@ -23,7 +23,7 @@ from inloop.gate import Gate
 from inloop.ids import new_id
 from inloop.services import labels
 from inloop.services.context import Context, record
-from inloop.storage import policy_versions
+from inloop.storage import jobs, policy_versions
 from inloop.storage.policy_versions import PolicyVersion
 
 STEP = 0.01
@@ -146,6 +146,40 @@ def refresh(ctx: Context) -> bool:
     thresholds: dict[str, float | None] = {k: v for k, v in newest.thresholds.items() if k in known}
     ctx.gate = Gate(gate.policy.adapted(thresholds), gate.cascade)
     return True
+
+
+JOB = "adaptive"
+
+
+def run_due(ctx: Context) -> list[Assessment] | None:
+    """Recalibrate the adaptive tasks whose ``every`` has passed since they last were, when the shared job
+    ``adaptive`` (checked at the smallest ``every``) is due and this process claimed it; None otherwise. One
+    server per period does it, whatever the number of servers on the database."""
+    tasks = ctx.policy.adaptive_tasks()
+    if not tasks:
+        return None
+    now = ctx.clock()
+    periods = {name: int(a.every.total_seconds() * 1000) for name, a in tasks.items()}
+    with ctx.db.read() as conn:
+        job = jobs.load(conn, JOB)
+    if job is not None and job.next_run_ms > now:
+        return None
+    with ctx.db.write() as conn:
+        if not jobs.claim_due(conn, JOB, now, min(periods.values())):
+            return None
+        last: dict[str, int] = dict((jobs.load_state(conn, JOB) or {}).get("last_run_ms", {}))
+    due = [name for name, every in periods.items() if name not in last or now - last[name] >= every]
+    assessments: list[Assessment] = []
+    if due:
+        refresh(ctx)  # start from the thresholds another server may have learned meanwhile
+        assessments = recalibrate(ctx, due, actor="system")
+    state = {
+        "last_run_ms": {**last, **dict.fromkeys(due, now)},
+        "assessed": [a.to_dict() for a in assessments],
+    }
+    with ctx.db.write() as conn:
+        jobs.save_state(conn, JOB, state, now)
+    return assessments
 
 
 def history(ctx: Context, limit: int = 50) -> list[dict[str, Any]]:

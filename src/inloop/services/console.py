@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from random import Random
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -18,12 +19,14 @@ from inloop.domain.access import Action, Role
 from inloop.domain.review import TaskKind
 from inloop.errors import Conflict, InvalidRequest, LeaseConflict, NotFound, Problem
 from inloop.ids import new_secret
+from inloop.services import gold
 from inloop.services.accounts import Principal, principal
 from inloop.services.context import Context, iso, record
 from inloop.services.intake import resource
 from inloop.services.queues import queue_stats
-from inloop.services.review import reviews_of, task_view
+from inloop.services.review import record_claim, reviews_of, task_view
 from inloop.storage import audit, console, items, tasks, users
+from inloop.storage.gold import GOLD
 from inloop.storage.tasks import Claimant
 
 _hasher = PasswordHasher()
@@ -62,13 +65,16 @@ def claim_next(
     queue: str | None = None,
     resume: bool = True,
     lease_seconds: float | None = None,
+    rng: Random | None = None,
 ) -> dict[str, Any] | None:
-    """The task ``who`` works on next: one they already hold (``resume``), else a new claim; None if none."""
+    """The task ``who`` works on next: one they already hold (``resume``), else a new claim; None if none.
+    A held gold task resumes where review tasks do, since it is shown as one."""
     _require_for(who, kinds)
     now = ctx.clock()
     if resume:
+        held_kinds = kinds | {GOLD} if TaskKind.REVIEW.value in kinds else kinds
         with ctx.db.read() as conn:
-            row = console.held_by(conn, who.id, now, kinds=kinds, queue=queue)
+            row = console.held_by(conn, who.id, now, kinds=held_kinds, queue=queue)
             if row is not None:
                 return task_view(conn, row)
     seconds = ctx.lease_seconds if lease_seconds is None else lease_seconds
@@ -83,18 +89,11 @@ def claim_next(
             lease_ms=int(seconds * 1000),
             tokens=[new_secret("lease", 18)],
         )
+        rows = gold.mix(conn, ctx, claimant, rows, now, rng)
         if not rows:
             return None
         row = rows[0]
-        record(
-            conn,
-            ctx,
-            "task.claimed",
-            actor=who.actor,
-            item_id=row.item_id,
-            now_ms=now,
-            data={"task_id": row.id, "kind": row.kind, "lease_expires_at": iso(row.lease_expires_ms)},
-        )
+        record_claim(conn, ctx, who, row, now)
         return task_view(conn, row)
 
 
@@ -188,7 +187,7 @@ def item_page(ctx: Context, who: Principal, item_id: str) -> dict[str, Any]:
         if row is None:
             raise NotFound("item", item_id)
         body = resource(row)
-        item_reviews = reviews_of(conn, item_id)
+        item_reviews = [r for r in reviews_of(conn, item_id) if r["kind"] != GOLD]  # gold answers are tests
         item_tasks = [
             {
                 "id": t.id,
@@ -200,7 +199,9 @@ def item_page(ctx: Context, who: Principal, item_id: str) -> dict[str, Any]:
                 "done_at": iso(t.done_ms),
             }
             for t in tasks.for_item(conn, item_id)
+            if t.kind != GOLD
         ]
+        body, item_reviews, item_tasks = gold.as_seen_by(conn, who.id, body, item_reviews, item_tasks)
         events = (
             [e.to_dict() for e in audit.item_events(conn, item_id)] if who.can(Action.READ_AUDIT) else None
         )

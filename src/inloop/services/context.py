@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from inloop.clock import Clock, iso, wall_ms
@@ -11,9 +12,13 @@ from inloop.gate import Gate
 from inloop.storage import audit, webhooks
 from inloop.storage.database import Connection, Database
 
-__all__ = ["WEBHOOK_EVENTS", "Context", "iso", "record"]
+__all__ = ["WEBHOOK_EVENTS", "Context", "Observer", "iso", "record"]
 
-WEBHOOK_EVENTS = ("item.decided", "item.revised", "item.escalated", "sla.breached")
+WEBHOOK_EVENTS = ("item.decided", "item.revised", "item.escalated", "sla.breached", "drift.detected")
+
+
+Observer = Callable[[str, dict[str, Any]], None]
+"""Told of every event as it is recorded (e.g. to count it for Prometheus); must be quick and not raise."""
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Context:
     sla_reject_text: str = "We could not complete this request in time. A member of our team will follow up."
     webhook_attempts: int = 8
     webhook_backoff_seconds: float = 2.0
+    observers: list[Observer] = field(default_factory=list)
 
     def require_gate(self) -> Gate:
         if self.gate is None:
@@ -59,6 +65,8 @@ def record(
     """Write an audit event and, for the events webhooks announce, the outbox rows; same transaction."""
     at = ctx.clock() if now_ms is None else now_ms
     audit.append(conn, event=event, actor=actor, at_ms=at, item_id=item_id, data=data)
+    for observe in ctx.observers:
+        observe(event, data or {})
     if event in WEBHOOK_EVENTS:
         payload = {"type": event, "timestamp": iso(at), "data": {"item_id": item_id, **(data or {})}}
         webhooks.enqueue(conn, event=event, item_id=item_id, payload=payload, now_ms=at)

@@ -7,6 +7,7 @@ decision on a stale or foreign lease changes nothing.
 
 from __future__ import annotations
 
+from random import Random
 from typing import Any
 
 from inloop.domain.access import Action
@@ -21,11 +22,13 @@ from inloop.domain.review import (
 )
 from inloop.errors import Conflict, InvalidRequest, LeaseConflict, NotFound, Problem
 from inloop.ids import new_id, new_secret
+from inloop.services import gold
 from inloop.services.accounts import Principal, principal
 from inloop.services.context import Context, iso, record
 from inloop.services.intake import decision, open_task, resource
 from inloop.storage import items, reviews, tasks, users
 from inloop.storage.database import Connection
+from inloop.storage.gold import GOLD
 from inloop.storage.tasks import Claimant, TaskRow
 
 
@@ -43,8 +46,10 @@ def claim(
     queue: str | None = None,
     limit: int = 1,
     lease_seconds: float | None = None,
+    rng: Random | None = None,
 ) -> list[dict[str, Any]]:
-    """Lease up to ``limit`` tasks ``who`` may take, and return them with their items."""
+    """Lease up to ``limit`` tasks ``who`` may take, and return them with their items (one review task may
+    be a gold task in disguise: ``rng`` draws the policy's gold rate, see :mod:`inloop.services.gold`)."""
     who.require(Action.REVIEW)
     if not 1 <= limit <= 100:
         raise InvalidRequest([Problem("limit", "must be between 1 and 100")])
@@ -64,17 +69,28 @@ def claim(
             lease_ms=lease_ms,
             tokens=[new_secret("lease", 18) for _ in range(limit)],
         )
+        rows = gold.mix(conn, ctx, claimant, rows, now, rng)
         for row in rows:  # audit.flush writes the events chain by chain, in one global lock order
-            record(
-                conn,
-                ctx,
-                "task.claimed",
-                actor=who.actor,
-                item_id=row.item_id,
-                now_ms=now,
-                data={"task_id": row.id, "kind": row.kind, "lease_expires_at": iso(row.lease_expires_ms)},
-            )
+            record_claim(conn, ctx, who, row, now)
         return [task_view(conn, row) for row in rows]
+
+
+def record_claim(conn: Connection, ctx: Context, who: Principal, row: TaskRow, now: int) -> None:
+    """The ``task.claimed`` event, with how long the task waited in its queue."""
+    record(
+        conn,
+        ctx,
+        "task.claimed",
+        actor=who.actor,
+        item_id=row.item_id,
+        now_ms=now,
+        data={
+            "task_id": row.id,
+            "kind": row.kind,
+            "lease_expires_at": iso(row.lease_expires_ms),
+            "waited_ms": now - row.created_ms,
+        },
+    )
 
 
 def task_view(conn: Connection, row: TaskRow) -> dict[str, Any]:
@@ -84,7 +100,7 @@ def task_view(conn: Connection, row: TaskRow) -> dict[str, Any]:
     body = resource(item)
     if row.kind in (TaskKind.ADJUDICATION.value, TaskKind.AUDIT.value):
         body["reviews"] = reviews_of(conn, row.item_id, kinds=(TaskKind.REVIEW.value,))
-    return {
+    view = {
         "id": row.id,
         "kind": row.kind,
         "queue": row.queue,
@@ -96,6 +112,7 @@ def task_view(conn: Connection, row: TaskRow) -> dict[str, Any]:
         "deadline": iso(item.deadline_ms),
         "deadline_ms": item.deadline_ms,
     }
+    return gold.disguise(view, row) if row.kind == GOLD else view
 
 
 def reviews_of(conn: Connection, item_id: str, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
@@ -185,24 +202,24 @@ def decide(
     with ctx.db.write() as conn:
         _lock_item_of(conn, task_id)
         task = _held(conn, task_id, lease_token, who, now)
+        if task.kind == GOLD:  # scored, never applied to the item
+            return gold.answer(
+                conn, ctx, who, task, verdict=parsed, output=output, reason=reason, category=category, now=now
+            )
         if task.kind == TaskKind.ADJUDICATION.value:
             who.require(Action.ADJUDICATE)
-        reviews.insert(
+        reviews.record_decision(
             conn,
-            id=new_id("rev"),
-            task_id=task.id,
-            item_id=task.item_id,
+            task,
+            review_id=new_id("rev"),
             kind=task.kind,
             reviewer=who.id,
             verdict=parsed.value,
             output=output,
-            reason=reason or "",
+            reason=reason,
             category=category,
-            claimed_ms=task.claimed_ms or now,
-            decided_ms=now,
-            handling_ms=now - (task.claimed_ms or now),
+            now_ms=now,
         )
-        tasks.set_fields(conn, task.id, status="done", done_ms=now, lease_token=None, lease_expires_ms=None)
         record(
             conn,
             ctx,
@@ -217,6 +234,7 @@ def decide(
                 "category": category,
                 "reason": reason,
                 "edited": output is not None,
+                "handling_ms": now - (task.claimed_ms or now),
             },
         )
         vote = Vote(parsed, output)

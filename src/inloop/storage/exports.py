@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, or_, select
 
 from inloop.domain.exports import StoredItem, StoredReview
+from inloop.storage.labels import latest_audit_verdict
 from inloop.storage.tables import exports, items, reviews, users
 
 BATCH = 2000
@@ -31,9 +32,7 @@ def _item_filter(fmt: str) -> Any:
     revised = items.c.decision[("revised", "verdict")].as_string()
     if fmt == "dpo":
         return or_(verdict == "edit", revised == "edit")
-    if fmt == "labels":
-        return select(reviews.c.id).where(reviews.c.item_id == items.c.id, reviews.c.kind != "gold").exists()
-    return items.c.decision.is_not(None)
+    return items.c.decision.is_not(None)  # sft and labels: a person's verdict is among the decided items
 
 
 def count_items(conn: Connection, fmt: str, task: str | None, since: int | None, until: int | None) -> int:
@@ -45,13 +44,7 @@ def stored_items(
     conn: Connection, fmt: str, task: str | None, since: int | None, until: int | None
 ) -> Iterator[StoredItem]:
     """Candidate items of a format, decided in ``[since, until)``, in id order."""
-    latest_audit = (
-        select(reviews.c.verdict)
-        .where(reviews.c.item_id == items.c.id, reviews.c.kind == "audit")
-        .order_by(reviews.c.decided_ms.desc(), reviews.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    latest_audit = latest_audit_verdict()
     columns = [
         items.c.id,
         items.c.task_type,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, ScalarSelect, exists, select
 
 from inloop.storage.tables import items, reviews
 
@@ -31,15 +32,20 @@ class LabelFacts:
     escaped_error: bool
 
 
-def reviewed(conn: Connection, task_type: str | None = None, *, batch: int = 5000) -> Iterator[LabelFacts]:
-    """Every item with at least one review (of any kind), optionally of one task type."""
-    latest_audit = (
+def latest_audit_verdict() -> ScalarSelect[Any]:
+    """The verdict of an item's latest post-hoc audit (a correlated subquery on ``items``)."""
+    return (
         select(reviews.c.verdict)
         .where(reviews.c.item_id == items.c.id, reviews.c.kind == "audit")
         .order_by(reviews.c.decided_ms.desc(), reviews.c.id.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+def reviewed(conn: Connection, task_type: str | None = None, *, batch: int = 5000) -> Iterator[LabelFacts]:
+    """Every item with at least one review (of any kind but gold answers), optionally of one task type."""
+    latest_audit = latest_audit_verdict()
     query = (
         select(
             items.c.id,
@@ -51,7 +57,7 @@ def reviewed(conn: Connection, task_type: str | None = None, *, batch: int = 500
             latest_audit.label("audit_verdict"),
             items.c.escaped_error,
         )
-        .where(exists().where(reviews.c.item_id == items.c.id))
+        .where(exists().where(reviews.c.item_id == items.c.id, reviews.c.kind != "gold"))  # gold: tests
         .order_by(items.c.id)
         .execution_options(yield_per=batch)
     )

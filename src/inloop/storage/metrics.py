@@ -31,6 +31,7 @@ def depth_at(conn: Connection, at_ms: int) -> int:
         select(func.count())
         .select_from(tasks)
         .where(tasks.c.created_ms < at_ms, or_(tasks.c.done_ms.is_(None), tasks.c.done_ms >= at_ms))
+        .where(tasks.c.kind != "gold")
     )
     return int(conn.execute(query).scalar_one())
 
@@ -39,7 +40,7 @@ def tasks_created_by_bucket(conn: Connection, since: int, until: int, bucket_ms:
     bucket = _bucket(tasks.c.created_ms, since, bucket_ms)
     query = (
         select(bucket, func.count().label("n"))
-        .where(tasks.c.created_ms >= since, tasks.c.created_ms < until)
+        .where(tasks.c.created_ms >= since, tasks.c.created_ms < until, tasks.c.kind != "gold")
         .group_by("bucket")
     )
     return list(conn.execute(query))
@@ -49,7 +50,7 @@ def tasks_done_by_bucket(conn: Connection, since: int, until: int, bucket_ms: in
     bucket = _bucket(tasks.c.done_ms, since, bucket_ms)
     query = (
         select(bucket, func.count().label("n"))
-        .where(tasks.c.done_ms >= since, tasks.c.done_ms < until)
+        .where(tasks.c.done_ms >= since, tasks.c.done_ms < until, tasks.c.kind != "gold")
         .group_by("bucket")
     )
     return list(conn.execute(query))
@@ -76,7 +77,7 @@ def handling_ms(conn: Connection, since: int, until: int, limit: int) -> list[in
     """Claim-to-decision times of single reviews."""
     query = (
         select(reviews.c.handling_ms)
-        .where(reviews.c.decided_ms >= since, reviews.c.decided_ms < until)
+        .where(reviews.c.decided_ms >= since, reviews.c.decided_ms < until, reviews.c.kind != "gold")
         .order_by(reviews.c.decided_ms.desc())
         .limit(limit)
     )
@@ -89,7 +90,7 @@ def decisions_by_reviewer(conn: Connection, since: int, until: int, bucket_ms: i
     query = (
         select(users.c.name.label("reviewer"), bucket, func.count().label("n"))
         .join(users, users.c.id == reviews.c.reviewer)
-        .where(reviews.c.decided_ms >= since, reviews.c.decided_ms < until)
+        .where(reviews.c.decided_ms >= since, reviews.c.decided_ms < until, reviews.c.kind != "gold")
         .group_by(users.c.name, "bucket")
     )
     return list(conn.execute(query))
@@ -142,6 +143,6 @@ def pending_past_deadline(conn: Connection, now_ms: int) -> int:
     query = (
         select(func.count())
         .select_from(tasks)
-        .where(tasks.c.status.in_(["open", "leased"]), tasks.c.deadline_ms <= now_ms)
+        .where(tasks.c.status.in_(["open", "leased"]), tasks.c.deadline_ms <= now_ms, tasks.c.kind != "gold")
     )
     return int(conn.execute(query).scalar_one())

@@ -7,13 +7,48 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from inloop.storage import tasks
 from inloop.storage.tables import reviews, users
+from inloop.storage.tasks import TaskRow
 
 _INSERT = reviews.insert()
 
 
 def insert(conn: Connection, **values: Any) -> None:
     conn.execute(_INSERT, values)
+
+
+def record_decision(
+    conn: Connection,
+    task: TaskRow,
+    *,
+    review_id: str,
+    kind: str,
+    reviewer: str,
+    verdict: str,
+    output: str | None,
+    reason: str | None,
+    category: str | None,
+    now_ms: int,
+) -> None:
+    """Store one person's decision on a leased task and close the task."""
+    claimed = task.claimed_ms or now_ms
+    insert(
+        conn,
+        id=review_id,
+        task_id=task.id,
+        item_id=task.item_id,
+        kind=kind,
+        reviewer=reviewer,
+        verdict=verdict,
+        output=output,
+        reason=reason or "",
+        category=category,
+        claimed_ms=claimed,
+        decided_ms=now_ms,
+        handling_ms=now_ms - claimed,
+    )
+    tasks.set_fields(conn, task.id, status="done", done_ms=now_ms, lease_token=None, lease_expires_ms=None)
 
 
 def for_item(conn: Connection, item_id: str, kinds: Sequence[str] | None = None) -> list[Any]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, not_, or_, select, true, update
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, not_, or_, select, true, update
 
 from inloop.storage.tables import task_skills, tasks
 
@@ -168,11 +168,14 @@ def set_fields(conn: Connection, task_id: str, **values: Any) -> None:
 
 
 def reopen(conn: Connection, task_id: str) -> None:
-    """Give a task back to the queue, forgetting who held it (they may take it again)."""
+    """Give a task back to the queue, forgetting who held it (they may take it again). A gold task is made
+    for one reviewer and no queue claims it, so it is cancelled instead (done at its claim: no work done)."""
+    gold = tasks.c.kind == "gold"
     set_fields(
         conn,
         task_id,
-        status="open",
+        status=case((gold, "cancelled"), else_="open"),
+        done_ms=case((gold, tasks.c.claimed_ms), else_=tasks.c.done_ms),
         lease_token=None,
         lease_owner=None,
         lease_expires_ms=None,

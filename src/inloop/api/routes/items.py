@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from inloop.api.deps import Ctx, allow
 from inloop.api.schemas import SubmitItem
 from inloop.domain.access import Action
-from inloop.services import intake
+from inloop.services import gold, intake
 from inloop.services.accounts import Principal
 
 router = APIRouter(prefix="/v1/items", tags=["items"])
@@ -40,7 +40,7 @@ def submit(
 
 @router.get("/{item_id}", summary="An item with its routing and decision (all roles)")
 def get_item(item_id: str, ctx: Ctx, who: Reader) -> dict[str, Any]:
-    return intake.get_item(ctx, item_id)
+    return gold.item_seen_by(ctx, who.id, intake.get_item(ctx, item_id))
 
 
 @router.get(
@@ -53,7 +53,7 @@ async def wait_decision(
 ) -> JSONResponse:
     deadline = time.monotonic() + wait
     while True:
-        item = await run_in_threadpool(intake.get_item, ctx, item_id)
+        item = await run_in_threadpool(get_item, item_id, ctx, who)
         final = item["decision"] is not None
         if final or time.monotonic() >= deadline:
             body = {"id": item_id, "status": item["status"], "decision": item["decision"]}

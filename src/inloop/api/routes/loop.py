@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from inloop.api.deps import Ctx, allow
-from inloop.clock import parse_iso
+from inloop.clock import parse_window
 from inloop.domain.access import Action
 from inloop.domain.exports import FORMATS
-from inloop.errors import InvalidRequest, Problem
-from inloop.services import export
+from inloop.services import export, summary
 from inloop.services.accounts import Principal
 
 router = APIRouter(tags=["feedback"])
 
 Exporter = Annotated[Principal, Depends(allow(Action.EXPORT))]
+MetricsReader = Annotated[Principal, Depends(allow(Action.READ_METRICS))]
 CHUNK = 500
-
-
-def times(**values: str | None) -> dict[str, int | None]:
-    """ISO 8601 query parameters as milliseconds; every bad one named in one 422."""
-    parsed: dict[str, int | None] = {}
-    problems = []
-    for name, value in values.items():
-        try:
-            parsed[name] = None if value is None else parse_iso(value)
-        except ValueError as exc:
-            problems.append(Problem(name, str(exc)))
-    if problems:
-        raise InvalidRequest(problems)
-    return parsed
 
 
 @router.get(
@@ -50,8 +37,7 @@ def export_lines(
     since: Annotated[str | None, Query(description="ISO 8601; decided at or after")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; decided before")] = None,
 ) -> StreamingResponse:
-    window = times(since=since, until=until)
-    request = export.ExportRequest(format, task, window["since"], window["until"]).validated()
+    request = export.ExportRequest(format, task, *parse_window(since, until)).validated()
 
     def lines() -> Iterator[bytes]:
         for text in export.jsonl(export.stream(ctx, request, actor=who.actor), CHUNK):
@@ -60,3 +46,26 @@ def export_lines(
     filename = f"inloop-{request.format}.jsonl"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return StreamingResponse(lines(), media_type="application/x-ndjson", headers=headers)
+
+
+@router.get(
+    "/v1/metrics/summary", summary="How the loop is doing over a window (roles: admin, lead, auditor)"
+)
+def metrics_summary(
+    ctx: Ctx,
+    who: MetricsReader,
+    since: Annotated[str | None, Query(description="ISO 8601; from this time on")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601; before this time")] = None,
+    task: str | None = None,
+) -> dict[str, Any]:
+    return summary.summary(ctx, *parse_window(since, until), task)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of this server (roles: admin, lead, auditor; a Bearer key)",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+def prometheus(request: Request, who: MetricsReader) -> Response:
+    return Response(generate_latest(request.app.state.telemetry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from inloop.domain.access import Action
-from inloop.services import metrics
+from inloop.services import drift, metrics
 from inloop.web import charts
 from inloop.web.pages import ConsoleRoute, Viewer, ctx_of, needs, render
 
@@ -80,4 +80,5 @@ def dashboard(request: Request, v: Watcher, window: str = "24h") -> Response:
         latency_chart=latency_chart,
         reviewer_chart=reviewer_chart,
         reviewer_series=reviewer_series,
+        drift=drift.latest(ctx_of(request), v.who),
     )
