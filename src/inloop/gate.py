@@ -20,7 +20,8 @@ from inloop.policy_file import read_policy_file
 
 
 class Gate:
-    """Routes items under one policy. Thread-safe once built: checks hold no per-item state."""
+    """Routes items under one policy. Thread-safe once built: checks hold no per-item state (their memos
+    of recurring texts, words and numbers are bounded and hold only values derived from the text)."""
 
     def __init__(self, policy: Policy, cascade: Cascade) -> None:
         self.policy = policy

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -32,8 +33,10 @@ from inloop.checks.text import (
     LIGHT,
     STOPWORDS,
     SYNONYM_PREFIXES,
+    TERMS,
     WORDS,
     Mention,
+    Recurring,
     content_words,
     lower,
     numbers,
@@ -124,15 +127,13 @@ class GroundingCheck(Check[GroundingOptions]):
                 explanation="no context passages; grounding not judged",
             )
         opts = self.options
-        memo: dict[str, str] = {}
         given: set[str] = set()
         if opts.numbers_from_input:
             for message in item.input_messages():
                 if message.role in ("user", "tool"):
-                    for mention in numbers(message.content):
-                        given |= mention.keys
-        claims, mentions = _read_output(item.output, memo, given)
-        source = _Source(passages, memo, _prefixes(claims))
+                    given |= _stated(message.content)
+        claims, mentions = _read_output(item.output, given)
+        source = _Source(passages, _prefixes(claims))
         source.number_keys |= given
         bad_numbers = [m for m in mentions if not source.states(m)]
         spans = [Span("output", m.start, m.end, "unsupported_number") for m in bad_numbers]
@@ -167,6 +168,16 @@ class GroundingCheck(Check[GroundingOptions]):
         )
 
 
+def _stated(text: str) -> frozenset[str]:
+    """The keys of the numbers in an input message, memoised like :func:`_passage` (questions recur)."""
+    found = _STATED.get(text)
+    if found is None:
+        found = frozenset().union(*(m.keys for m in numbers(text)))
+        if len(text) <= _PASSAGE_CHARS:
+            _STATED.put(text, found)
+    return found
+
+
 def _explain(factual: int, supported: int, bad: Sequence[Mention]) -> str:
     if factual:
         head = f"{supported} of {factual} factual sentences supported by the context"
@@ -191,7 +202,7 @@ class _Claim:
         self.negated = False
 
 
-def _read_output(output: str, memo: dict[str, str], given: set[str]) -> tuple[list[_Claim], list[Mention]]:
+def _read_output(output: str, given: set[str]) -> tuple[list[_Claim], list[Mention]]:
     """The output's sentences with their terms, and the numbers in it worth checking.
 
     A number the user gave (``given``) is checked like any other, but does not count toward a sentence's
@@ -214,7 +225,7 @@ def _read_output(output: str, memo: dict[str, str], given: set[str]) -> tuple[li
     for claim, content, claimed in zip(claims, contents, _by_sentence(claims, mentions), strict=True):
         sentence = low[claim.start : claim.end]
         own = [m for m in claimed if m.need.isdisjoint(given)]
-        claim.terms = _claim_terms(sentence, claim.words, content, own, memo)
+        claim.terms = _claim_terms(sentence, claim.words, content, own)
         claim.negated = not claim.words.isdisjoint(_NEGATING) or (
             "no" in claim.words and bool(_NO.search(sentence))
         )
@@ -233,12 +244,12 @@ def _by_sentence(claims: Sequence[_Claim], mentions: list[Mention]) -> list[list
 
 
 def _claim_terms(
-    low: str, words: set[str], content: set[str], mentions: list[Mention], memo: dict[str, str]
+    low: str, words: set[str], content: set[str], mentions: list[Mention]
 ) -> dict[str, float] | None:
     """The weighted terms of a factual sentence, or None when the sentence is not a claim."""
     if low.rstrip().endswith(("?", ":")):
         return None
-    terms = {t: _LIGHT_WEIGHT if t in LIGHT else 1.0 for t in terms_of(content, memo)}
+    terms = {t: _LIGHT_WEIGHT if t in LIGHT else 1.0 for t in terms_of(content)}
     if not mentions and (
         len(terms) < _CLAIM_FLOOR
         or (len(terms) <= 6 and _NON_CLAIM.match(low))
@@ -253,19 +264,19 @@ def _claim_terms(
 def _prefixes(claims: Sequence[_Claim]) -> set[str]:
     """The first three letters of every word a claim could be matched on, synonyms included.
 
-    A context word that shares none cannot support any claim, so it is not stemmed or indexed: stems keep
-    a word's first three letters, which makes this a safe and large saving.
+    A context word that shares none cannot support any claim, so it is not indexed: stems keep a word's
+    first three letters, which makes this a safe and large saving.
     """
-    out: set[str] = set()
+    words: set[str] = set()
+    terms: set[str] = set()
     for claim in claims:
         if claim.terms is not None:
-            out.update(w[:3] for w in claim.words)
-            for term in claim.terms:
-                out |= SYNONYM_PREFIXES.get(term, _NO_PREFIXES)
+            words |= claim.words
+            terms.update(claim.terms)
+    out = {w[:3] for w in words}
+    for synonym in SYNONYM_PREFIXES.keys() & terms:
+        out |= SYNONYM_PREFIXES[synonym]
     return out
-
-
-_NO_PREFIXES: frozenset[str] = frozenset()
 
 
 def _has_un_word(words: set[str]) -> bool:
@@ -277,6 +288,56 @@ _UN_WORDS = word_set("under until unite union unive uniqu unifo unila unloc")
 """Prefixes of common words that start with "un" but do not negate (under, until, united, university)."""
 
 
+class _Passage(NamedTuple):
+    """What the index needs from one passage, whatever the output: for each sentence its candidate content
+    words (as ``(first three letters, term)``) and whether it states a negation; each number's keys and the
+    sentence it stands in. Tuples of strings all the way down, which the garbage collector stops tracking."""
+
+    words: tuple[tuple[tuple[str, str], ...], ...]
+    negative: tuple[bool, ...]
+    mentions: tuple[tuple[int, tuple[str, ...]], ...]
+
+
+def _read_passage(passage: str) -> _Passage:
+    low = lower(passage)
+    spans = sentences(passage)
+    words_of: list[tuple[tuple[str, str], ...]] = []
+    negative: list[bool] = []
+    vocabulary: set[str] = set()
+    get = TERMS.get
+    for a, b in spans:
+        words = set(WORDS.findall(low, a, b))
+        vocabulary |= words
+        words_of.append(tuple((w[:3], get(w) or term(w)) for w in words - STOPWORDS if w[0] > "9"))
+        negative.append(
+            not words.isdisjoint(_NEGATIVE) or (low.find("un", a, b) >= 0 and _has_un_word(words))
+        )
+    mentions: list[tuple[int, tuple[str, ...]]] = []
+    i = 0
+    for mention in numbers(passage, low=low, vocabulary=vocabulary):
+        while i < len(spans) - 1 and mention.start >= spans[i][1]:
+            i += 1
+        mentions.append((i, tuple(mention.keys)))
+    return _Passage(tuple(words_of), tuple(negative), tuple(mentions))
+
+
+_PASSAGES: Recurring[str, _Passage] = Recurring(1024)
+_STATED: Recurring[str, frozenset[str]] = Recurring(1024)
+_PASSAGE_CHARS = 4096
+
+
+def _passage(text: str) -> _Passage:
+    """:func:`_read_passage`, memoised (for texts up to 4 KB): retrieved passages recur across items (the
+    same help-centre article answers many questions), and reading one is most of the cost of indexing the
+    context."""
+    found = _PASSAGES.get(text)
+    if found is None:
+        found = _read_passage(text)
+        if len(text) <= _PASSAGE_CHARS:
+            _PASSAGES.put(text, found)
+    return found
+
+
 class _Source:
     """The context of one item, indexed: which sentences hold which terms, and windows over them.
 
@@ -284,16 +345,17 @@ class _Source:
     the end of one to the start of the next.
     """
 
-    def __init__(self, passages: Sequence[str], memo: dict[str, str], wanted: set[str]) -> None:
+    def __init__(self, passages: Sequence[str], wanted: set[str]) -> None:
         self.postings: dict[str, set[int]] = {}
         """For each term (``#key`` for a number), the windows that hold it."""
         self.number_keys: set[str] = set()
-        units = [(p, a, b) for p in passages for a, b in sentences(p)]
+        read = [_passage(p) for p in passages]
+        units = sum(len(r.words) for r in read)
         # Window k holds sentences [k * _STRIDE, k * _STRIDE + _WINDOW); the last one may be shorter.
-        count = max(1, -(-(len(units) - _WINDOW) // _STRIDE) + 1)
+        count = max(1, -(-(units - _WINDOW) // _STRIDE) + 1)
         self.windows = [
             range(max(0, -(-(i - _WINDOW + 1) // _STRIDE)), min(i // _STRIDE, count - 1) + 1)
-            for i in range(len(units))
+            for i in range(units)
         ]
         """For each context sentence, the windows that hold it."""
         self.negative: list[bool] = []
@@ -302,42 +364,23 @@ class _Source:
         """For each context sentence, its terms."""
         postings = self.postings
         sid = 0
-        for passage in passages:
-            low_passage = lower(passage)
+        for passage in read:
             first = sid
-            vocabulary: set[str] = set()
-            ends = []
-            while sid < len(units) and units[sid][0] is passage:
-                _, a, b = units[sid]
-                words = set(WORDS.findall(low_passage, a, b))
-                vocabulary |= words
-                ends.append((a, b))
+            for words in passage.words:
                 windows = self.windows[sid]
-                terms = set()
-                for word in words:
-                    # Only words that could support a claim are stemmed and indexed (see _prefixes).
-                    if word[:3] in wanted and word[0] > "9" and word not in STOPWORDS:
-                        found = memo.get(word)
-                        if found is None:
-                            found = memo[word] = term(word)
-                        terms.add(found)
-                        if found in postings:
-                            postings[found].update(windows)
-                        else:
-                            postings[found] = set(windows)
+                # Only words that could support a claim are indexed (see _prefixes).
+                terms = {found for prefix, found in words if prefix in wanted}
+                for found in terms:
+                    if found in postings:
+                        postings[found].update(windows)
+                    else:
+                        postings[found] = set(windows)
                 self.terms.append(terms)
-                self.negative.append(
-                    not words.isdisjoint(_NEGATIVE)
-                    or (low_passage.find("un", a, b) >= 0 and _has_un_word(words))
-                )
                 sid += 1
-            mentions = numbers(passage, low=low_passage, vocabulary=vocabulary)
-            i = 0
-            for mention in mentions:
-                while i < len(ends) - 1 and mention.start >= ends[i][1]:
-                    i += 1
-                self.number_keys |= mention.keys
-                for key in mention.keys:
+            self.negative.extend(passage.negative)
+            for i, keys in passage.mentions:
+                self.number_keys.update(keys)
+                for key in keys:
                     postings.setdefault("#" + key, set()).update(self.windows[first + i])
         self.values = [Decimal(k) for k in self.number_keys if _DECIMAL.fullmatch(k)]
 

@@ -50,8 +50,9 @@ from inloop.checks.injection_rules import (
     OUTPUT_RULES,
     PROMPT_RULES,
     Rule,
+    RuleSet,
 )
-from inloop.checks.text import WORDS, lower
+from inloop.checks.text import WORDS, Recurring, lower
 from inloop.domain.findings import CheckResult, Span
 from inloop.domain.item import Item
 
@@ -72,6 +73,9 @@ _INDIRECT_FACTOR = 0.4
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), " ")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_HIDDEN = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
+_ODD = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "\uff01-\uff5e]")
+"""Whether ``_normalise`` has anything to replace: a search is far cheaper than ``translate`` by dict."""
 _COMMON_SINGLES = frozenset("aistdmx0123456789")
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 """Letters spelled apart to dodge a filter: "i g n o r e", "i.g.n.o.r.e"."""
@@ -111,9 +115,10 @@ class InjectionCheck(Check[InjectionOptions]):
         hits: list[_Hit] = []
         best = 0.0
         for field, text, rules in _texts(item, self.options.fields):
-            found = list(_scan(field, text, rules))
             if field == "output":
-                found += _verbatim_leak(item, text)
+                found = [*_scan(field, text, rules), *_verbatim_leak(item, text)]
+            else:
+                found = _scan_recurring(field, text, rules)
             hits += found
             best = max(best, _combine(found))
         flagged = best >= self.options.threshold
@@ -128,11 +133,11 @@ class InjectionCheck(Check[InjectionOptions]):
         )
 
 
-def _span_order(span: Span) -> tuple[str, int, int]:
-    return (span.field, span.start, span.end)
+def _span_order(span: Span) -> tuple[str, int, int, str]:
+    return (span.field, span.start, span.end, span.label)
 
 
-def _texts(item: Item, fields: Sequence[FieldName]) -> Iterator[tuple[str, str, Sequence[Rule]]]:
+def _texts(item: Item, fields: Sequence[FieldName]) -> Iterator[tuple[str, str, RuleSet]]:
     """The untrusted texts of ``item`` with the rules that apply to each."""
     for name in fields:
         if name == "input":
@@ -151,6 +156,23 @@ def _texts(item: Item, fields: Sequence[FieldName]) -> Iterator[tuple[str, str, 
             yield "output", item.output, OUTPUT_RULES
 
 
+_RECURRING: Recurring[tuple[int, str], tuple[_Hit, ...]] = Recurring(1024)
+_RECURRING_CHARS = 4096
+
+
+def _scan_recurring(field: str, text: str, rules: RuleSet) -> list[_Hit]:
+    """:func:`_scan` of an input message or context passage, memoised by text (up to 4 KB): questions, tool
+    results and retrieved passages recur across items (the same article answers many questions). The hits
+    are kept without their field and relabelled."""
+    if len(text) > _RECURRING_CHARS:
+        return list(_scan(field, text, rules))
+    key = (id(rules), text)
+    found = _RECURRING.get(key)
+    if found is None:
+        found = _RECURRING.put(key, tuple(_scan("", text, rules)))
+    return [_Hit(field, h.start, h.end, h.label, h.weight, h.key) for h in found]
+
+
 def _combine(hits: Sequence[_Hit]) -> float:
     """Noisy-OR of the strongest weight of each rule that fired in one text."""
     strongest: dict[str, float] = {}
@@ -162,16 +184,14 @@ def _combine(hits: Sequence[_Hit]) -> float:
     return 1.0 - miss
 
 
-def _scan(field: str, text: str, rules: Sequence[Rule], depth: int = 0) -> Iterator[_Hit]:
+def _scan(field: str, text: str, rules: RuleSet, depth: int = 0) -> Iterator[_Hit]:
     """Every rule hit in ``text``, with discounts applied; also looks inside obfuscated and base64 text."""
     low = _normalise(text)
     vocabulary = set(WORDS.findall(low))
     starts: dict[str, list[int]] = {}
     personas: tuple[int, int] | None = None
     unrestricted = False
-    for rule in rules:
-        if not rule.applies(low, vocabulary):
-            continue
+    for rule in rules.applicable(low, vocabulary):
         if rule.leads and not starts:
             for word in WORDS.finditer(low):
                 starts.setdefault(word.group(), []).append(word.start())
@@ -200,7 +220,7 @@ def _scan(field: str, text: str, rules: Sequence[Rule], depth: int = 0) -> Itera
         yield from _cues(field, low, data=data)
     if depth == 0:
         yield from _deobfuscated(field, text, low, vocabulary, rules)
-        if any(len(word) >= 20 for word in vocabulary):  # base64 of any length has long runs of letters
+        if max(map(len, vocabulary), default=0) >= 20:  # base64 of any length has long runs of letters
             yield from _encoded(field, text, rules)
 
 
@@ -275,19 +295,17 @@ def _starts_imperative(clause: str) -> bool:
 def _normalise(text: str) -> str:
     """Lower-case, with invisible characters as spaces and full-width letters as ASCII; same length."""
     low = lower(text)
-    if not low.isascii():
+    if not low.isascii() and _ODD.search(low):
         low = low.translate(_INVISIBLE).translate(_FULLWIDTH)
     return low
 
 
-def _deobfuscated(
-    field: str, text: str, low: str, vocabulary: set[str], rules: Sequence[Rule]
-) -> Iterator[_Hit]:
+def _deobfuscated(field: str, text: str, low: str, vocabulary: set[str], rules: RuleSet) -> Iterator[_Hit]:
     """Scan again with invisible characters dropped and letters spelled apart joined up ("i g n o r e",
     "ig\u200bnore" -> "ignore"); spans are mapped back onto the original text."""
     singles = {w for w in vocabulary if len(w) == 1} - _COMMON_SINGLES
     spaced = list(_SPACED.finditer(low)) if len(singles) >= 3 else []
-    hidden = not text.isascii() and any(c in _INVISIBLE for c in map(ord, text))
+    hidden = not text.isascii() and _HIDDEN.search(text) is not None
     if not spaced and not hidden:
         return
     kept: list[int] = []
@@ -304,7 +322,7 @@ def _deobfuscated(
         yield _Hit(field, kept[hit.start], kept[hit.end - 1] + 1, hit.label, hit.weight, hit.key)
 
 
-def _encoded(field: str, text: str, rules: Sequence[Rule]) -> Iterator[_Hit]:
+def _encoded(field: str, text: str, rules: RuleSet) -> Iterator[_Hit]:
     """Look inside long base64 blocks: an instruction hidden there is an instruction still."""
     for m in _BASE64.finditer(text):
         try:

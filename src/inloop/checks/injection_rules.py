@@ -879,11 +879,55 @@ LEAK_RULES = (
     ),
 )
 
-PROMPT_RULES: tuple[Rule, ...] = OVERRIDE_RULES + JAILBREAK_RULES + EXTRACTION_RULES + ROLE_MARKER_RULES
+
+class RuleSet(tuple[Rule, ...]):
+    """Rules in their order, indexed by trigger word so a text costs one set intersection, not a test
+    per rule: only the rules one of whose words (or substrings) the text has are looked at."""
+
+    _by_trigger: dict[str, tuple[int, ...]]
+    _triggers: frozenset[str]
+    _by_substring: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...]
+    _always: frozenset[int]
+
+    def __new__(cls, rules: tuple[Rule, ...]) -> RuleSet:
+        self = super().__new__(cls, rules)
+        by_trigger: dict[str, list[int]] = {}
+        for i, rule in enumerate(rules):
+            for word in rule.triggers:
+                by_trigger.setdefault(word, []).append(i)
+        self._by_trigger = {w: tuple(ids) for w, ids in by_trigger.items()}
+        self._triggers = frozenset(by_trigger)
+        self._by_substring = tuple(
+            (i, r.substrings, tuple(s for s in r.substrings if s.isascii()))
+            for i, r in enumerate(rules)
+            if r.substrings
+        )
+        self._always = frozenset(i for i, r in enumerate(rules) if not r.triggers and not r.substrings)
+        return self
+
+    def applicable(self, low: str, vocabulary: set[str]) -> list[Rule]:
+        """The rules for which :meth:`Rule.applies` holds, in order."""
+        ids = set(self._always)
+        for word in self._triggers.intersection(vocabulary):
+            ids.update(self._by_trigger[word])
+        if self._by_substring:
+            ascii_only = low.isascii()
+            for i, every, ascii_ in self._by_substring:
+                if i not in ids and any(s in low for s in (ascii_ if ascii_only else every)):
+                    ids.add(i)
+        out = []
+        for i in sorted(ids):
+            rule = self[i]
+            if not rule.requires or not vocabulary.isdisjoint(rule.requires):
+                out.append(rule)
+        return out
+
+
+PROMPT_RULES = RuleSet(OVERRIDE_RULES + JAILBREAK_RULES + EXTRACTION_RULES + ROLE_MARKER_RULES)
 """Rules for what a user or a document says to the model."""
-DATA_RULES: tuple[Rule, ...] = PROMPT_RULES + PLANTED_RULES
+DATA_RULES = RuleSet(PROMPT_RULES + PLANTED_RULES)
 """Rules for data the model reads (context passages, tool results), where nobody should address it."""
-OUTPUT_RULES: tuple[Rule, ...] = LEAK_RULES
+OUTPUT_RULES = RuleSet(LEAK_RULES)
 """Rules for the output: the system prompt, leaked, or the reply of a jailbreak that worked."""
 
 

@@ -37,6 +37,9 @@ _ORDER = ("SECRET", "CARD", "IBAN", "SSN", "PHONE", "EMAIL", "IP")
 _NON_DIGIT = re.compile(r"\D")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _NUMERIC = frozenset({"PHONE", "CARD", "SSN"})
+_DIGIT_RUN = re.compile(r"\d+")
+_ALNUM_RUN = re.compile(r"[0-9A-Za-z]+")
+"""Joining the runs keeps what ``_NON_DIGIT`` / ``_NON_ALNUM`` would not remove, in fewer steps."""
 
 
 class PiiOptions(Options):
@@ -150,22 +153,33 @@ class _Sources:
     def __init__(self, item: Item) -> None:
         texts = [m.content for m in item.input_messages()]
         texts.extend(item.context)
-        joined = "\n".join(texts)
-        self.lower = joined.lower()
-        self.digits = _NON_DIGIT.sub("", joined)
-        self.alnum = _NON_ALNUM.sub("", joined).upper()
-        self.raw = joined
+        self.raw = "\n".join(texts)
+        self._forms: dict[str, str] = {}
+
+    def _form(self, name: str) -> str:
+        """The sources lower-cased, as digits only or as upper-case letters and digits, made when first
+        needed: most outputs have one kind of finding, and each form is a pass over the whole context."""
+        form = self._forms.get(name)
+        if form is None:
+            if name == "digits":
+                form = "".join(_DIGIT_RUN.findall(self.raw))
+            elif name == "alnum":
+                form = "".join(_ALNUM_RUN.findall(self.raw)).upper()
+            else:
+                form = self.raw.lower()
+            self._forms[name] = form
+        return form
 
     def contains(self, hit: Hit) -> bool:
         if hit.label == "PHONE":
             # The key is "+<country code> <national number>"; the input may have it in national format.
-            return hit.key.rpartition(" ")[2] in self.digits
+            return hit.key.rpartition(" ")[2] in self._form("digits")
         if hit.label in _NUMERIC:
-            return hit.key in self.digits
+            return hit.key in self._form("digits")
         if hit.label == "IBAN":
-            return hit.key in self.alnum
+            return hit.key in self._form("alnum")
         if hit.label in ("EMAIL", "IP"):
-            return hit.key in self.lower
+            return hit.key in self._form("lower")
         return hit.key in self.raw
 
 

@@ -47,6 +47,9 @@ _EMAIL = re.compile(
     r"(?<![\w.%+\-])[\w%+\-](?:[\w.%+\-]{0,62}[\w%+\-])?@"
     r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w\-]|\.\w)"
 )
+_LOCAL_RUN = re.compile(r"[\w.%+\-]+\Z")
+"""The run of local-part characters that ends at the end of the searched stretch (just before an "@")."""
+_LOCAL_MAX = 64
 _NOT_TLD = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "css", "js"})
 
 
@@ -141,11 +144,21 @@ class Scanner:
 
 
 def _emails(text: str) -> list[Hit]:
+    """``_EMAIL.finditer(text)``, tried only where a match can start: the start of the run of local-part
+    characters before each "@" (the pattern's look-behind rules out any other start). Searching every
+    position let the local part's ``{0,62}`` scan ahead from each word of an ordinary text."""
     out = []
-    for m in _EMAIL.finditer(text):
-        value = m.group()
-        if value.rsplit(".", 1)[-1].lower() not in _NOT_TLD:
-            out.append(Hit(m.start(), m.end(), "EMAIL", value.lower()))
+    end = 0
+    at = text.find("@")
+    while at >= 0:
+        run = _LOCAL_RUN.search(text, max(end, at - _LOCAL_MAX - 1), at)
+        start = at if run is None else run.start()
+        if at - start <= _LOCAL_MAX and (m := _EMAIL.match(text, start)):
+            value = m.group()
+            if value.rsplit(".", 1)[-1].lower() not in _NOT_TLD:
+                out.append(Hit(m.start(), m.end(), "EMAIL", value.lower()))
+            end = m.end()
+        at = text.find("@", max(at + 1, end))
     return out
 
 

@@ -2,15 +2,58 @@
 
 Offsets always point into the original text, so a check can show a reviewer the exact stretch it judged.
 Speed matters more than linguistic finesse (a check runs on every item, in front of people waiting for
-it): the work is done by a few compiled patterns and set operations, and nothing is cached between calls.
+it): the work is done by a few compiled patterns and set operations. Two things are kept between calls,
+both bounded memos of pure functions: word -> term (stemming the same words again and again was the largest
+single cost of the grounding check) and the keys of a parsed number.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from decimal import Decimal
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recurring(Generic[K, V]):
+    """A bounded memo for work on texts that may recur across items (a retrieved passage, a question).
+
+    A value is kept only for a key seen before: most outputs, and many passages, occur once, and keeping
+    them would cost memory and, worse, garbage-collector passes over everything kept. Emptied when full.
+    Safe to share between threads: the worst a race does is compute a value twice.
+    """
+
+    __slots__ = ("_limit", "_seen", "_values")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._values: dict[K, V] = {}
+        self._seen: set[int] = set()
+
+    def get(self, key: K) -> V | None:
+        return self._values.get(key)
+
+    def clear(self) -> None:
+        """Forget everything (for benchmarks that must measure cold work, and for tests)."""
+        self._values.clear()
+        self._seen.clear()
+
+    def put(self, key: K, value: V) -> V:
+        """Remember ``value`` if ``key`` was offered before; return ``value``."""
+        mark = hash(key)
+        if mark not in self._seen:
+            if len(self._seen) >= 4 * self._limit:
+                self._seen.clear()
+            self._seen.add(mark)
+        else:
+            if len(self._values) >= self._limit:
+                self._values.clear()
+            self._values[key] = value
+        return value
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -20,7 +63,9 @@ def word_set(text: str) -> frozenset[str]:
 
 # --- sentences ---------------------------------------------------------------------------------------------
 
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
+_BOUNDARY = re.compile(r"[.!?…\n](?:(?<=\n)|[.!?…]*[\"'”’)\]]*(?=\s))")
+r"""Sentence ends (``[.!?…]+[\"'”’)\]]*(?=\s)|\n``), written to open with a character class so that
+``re`` skips to candidates in C instead of trying both branches at every character."""
 _ABBREVIATIONS = word_set(
     """e.g i.e etc vs mr mrs ms dr prof st no nos approx dept inc ltd co corp jr sr fig al est min max
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k p.m a.m ca cf"""
@@ -191,27 +236,34 @@ def content_words(low: str) -> tuple[set[str], set[str]]:
     return vocabulary, content
 
 
+TERMS: dict[str, str] = {}
+"""Memo of :func:`term`, shared by all checks and threads (a lost race only repeats pure work). Read it
+with ``TERMS.get(word) or term(word)`` on a hot path."""
+_TERMS_MAX = 100_000
+"""The memo is emptied when it reaches this many words (a few MB), so odd inputs cannot grow it."""
+
+
 def term(word: str) -> str:
-    """The term of one lower-cased content word: stemmed, with common synonyms merged."""
-    base = stem(word)
-    return _SYNONYMS.get(base, base)
+    """The term of one lower-cased content word: stemmed, with common synonyms merged (memoised)."""
+    found = TERMS.get(word)
+    if found is None:
+        base = stem(word)
+        found = _SYNONYMS.get(base, base)
+        if len(TERMS) >= _TERMS_MAX:
+            TERMS.clear()
+        TERMS[word] = found
+    return found
 
 
-def terms_of(words: Iterable[str], into: dict[str, str]) -> list[str]:
-    """The terms (stemmed, synonyms merged) of ``words``, memoised in ``into`` for the rest of one item."""
-    out = []
-    for word in words:
-        term = into.get(word)
-        if term is None:
-            base = stem(word)
-            term = into[word] = _SYNONYMS.get(base, base)
-        out.append(term)
-    return out
+def terms_of(words: Iterable[str]) -> list[str]:
+    """The terms (stemmed, synonyms merged) of ``words``."""
+    get = TERMS.get
+    return [get(word) or term(word) for word in words]
 
 
 def term_set(text: str) -> set[str]:
     """The content terms of ``text``: lower-cased, stop words dropped, stemmed, common synonyms merged."""
-    return set(terms_of(content_words(text.lower())[1], {}))
+    return set(terms_of(content_words(text.lower())[1]))
 
 
 # --- numbers, amounts and dates ----------------------------------------------------------------------------
@@ -249,7 +301,9 @@ _SCALE = r"\s?(?:thousand|million|billion|trillion)|(?:bn|k|m|b)(?!\w)"
 # The patterns run on lower-cased text and, for speed, only where they can start: at a digit or currency
 # sign (_AT_DIGIT), at a month name (_MONTH_FIRST) or at a number word (_NUMBER_WORD); a text without month
 # names or number words never runs the last two.
-_ANCHOR = re.compile(r"[\d$€£¥₹]")
+_ANCHOR = re.compile(r"[\d$€£¥₹](?<!\w\d)")
+"""Where a match of ``_AT_DIGIT`` can start: every branch refuses a digit right after a word character.
+Opening with a character class lets ``re`` skip in C to the next digit or currency sign."""
 _AT_DIGIT = re.compile(
     rf"""(?x)
     (?P<iso>(?<![\w.]){_YEAR}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?!\w))
@@ -268,7 +322,10 @@ _AT_DIGIT = re.compile(
     )
     """
 )
-_MONTH_FIRST = re.compile(rf"(?<!\w){_MONTH}(?:\s+(?P<day>{_DAY})(?:,?\s+{_YEAR})?|,?\s+{_YEAR})(?!\w)")
+# (?=[adfjmnos]): the first letters of the month names, so that ``re`` skips in C to where one can start.
+_MONTH_FIRST = re.compile(
+    rf"(?=[adfjmnos])(?<!\w){_MONTH}(?:\s+(?P<day>{_DAY})(?:,?\s+{_YEAR})?|,?\s+{_YEAR})(?!\w)"
+)
 _DAY_BEFORE = re.compile(rf"{_DAY}\s+(?:of\s+)?$")
 _CURRENCY_CODES = word_set("usd eur gbp chf jpy cad aud inr")
 _MONTH_WORDS = word_set(
@@ -309,6 +366,7 @@ _NUMBER_WORDS.update(
 )
 _NUMBER_WORDS.update({"hundred": 100, "thousand": 1000, "dozen": 12})
 _NUMBER_WORD = re.compile(
+    "(?=[" + "".join(sorted({w[0] for w in _NUMBER_WORDS})) + "])"  # skips in C to where a word can start
     r"(?<![\w-])(?P<word>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|"
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
@@ -395,8 +453,9 @@ def numbers(
     if vocabulary is None:
         vocabulary = set(WORDS.findall(low))
     out: list[Mention] = []
-    if not vocabulary.isdisjoint(_MONTH_WORDS):
-        for m in _MONTH_FIRST.finditer(low):
+    months = vocabulary & _MONTH_WORDS
+    if months:
+        for m in _matches_at(_MONTH_FIRST, low, months):
             if _DAY_BEFORE.search(low, max(0, m.start() - 9), m.start()):
                 continue  # "14 June 1998": the day-first pattern reads it whole
             keys, need = _date(*_named_date(m.group()))
@@ -404,15 +463,16 @@ def numbers(
             out.append(Mention(shown, m.start(), m.end(), "date", frozenset(keys), frozenset({need})))
     named = [(x.start, x.end) for x in out]
     pos = 0
-    while anchor := _ANCHOR.search(low, pos):
+    for anchor in _ANCHOR.finditer(low):
         at = anchor.start()
-        inside = next((end for start, end in named if start <= at < end), None)
+        if at < pos:
+            continue
+        inside = next((end for start, end in named if start <= at < end), None) if named else None
         if inside is not None:
             pos = inside
             continue
         found = _AT_DIGIT.match(low, at)
         if found is None:
-            pos = anchor.end()
             continue
         pos = found.end()
         if pos - at > 2 or low[pos : pos + 1] not in (".", ")") or not _is_list_marker(low, at):
@@ -420,8 +480,9 @@ def numbers(
     if named:
         out.sort(key=lambda x: x.start)
     _spread_units(low, out)
-    if words and not vocabulary.isdisjoint(_NUMBER_WORDS):
-        for m in _NUMBER_WORD.finditer(low):
+    spelled = vocabulary & _NUMBER_WORDS.keys() if words else None
+    if spelled:
+        for m in _matches_at(_NUMBER_WORD, low, spelled):
             key = _canon(_word_value(m.group("word")))
             shown = text[m.start() : m.end()]
             if m.group("pct"):
@@ -431,6 +492,23 @@ def numbers(
             else:
                 out.append(Mention(shown, m.start(), m.end(), "number", frozenset({key})))
     return out
+
+
+def _matches_at(pattern: re.Pattern[str], low: str, words: Iterable[str]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(low)`` for a pattern whose every match starts with one of ``words`` as a whole
+    word: tried only where those words stand ("may" is a common verb, and a month pattern tried at every
+    letter costs more than the rest of :func:`numbers`)."""
+    starts = []
+    for word in words:
+        at = low.find(word)
+        while at >= 0:
+            starts.append(at)
+            at = low.find(word, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := pattern.match(low, at)):
+            end = m.end()
+            yield m
 
 
 _RANGE = re.compile(r"\s*(?:-|–|—|to)\s*")
@@ -465,7 +543,26 @@ def _is_list_marker(text: str, start: int) -> bool:
     return not text[text.rfind("\n", 0, start) + 1 : start].strip()
 
 
+_Parsed = tuple[int, str, frozenset[str], frozenset[str], Decimal | None]
+_PARSED: Recurring[tuple[tuple[str | None, ...], str], _Parsed] = Recurring(20_000)
+"""Memo of :func:`_parse_mention` by what it reads: the match's groups and the four characters before it
+(a currency code). Amounts, dates and phone-like runs recur across items and within one (an answer quotes
+its sources), and building their keys is most of the cost of :func:`numbers`."""
+
+
 def _mention(text: str, low: str, m: re.Match[str]) -> Mention:
+    start, end = m.span()
+    key = (m.groups(), low[max(0, start - 4) : start])
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        fresh = _parse_mention(text, low, m)
+        _PARSED.put(key, (start - fresh.start, fresh.kind, fresh.keys, fresh.need, fresh.approx))
+        return fresh
+    back, kind, keys, need, approx = parsed
+    return Mention(text[start - back : end], start - back, end, kind, keys, need, approx)
+
+
+def _parse_mention(text: str, low: str, m: re.Match[str]) -> Mention:
     kind = m.lastgroup
     shown = text[m.start() : m.end()]
     if kind == "num":

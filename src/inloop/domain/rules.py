@@ -18,19 +18,21 @@ ITEM_VARIABLES = frozenset(
 class RuleProgram:
     """A compiled boolean CEL expression over an item's fields."""
 
-    __slots__ = ("_program", "source")
+    __slots__ = ("_program", "source", "variables")
 
     def __init__(self, source: str) -> None:
         try:
             program = cel.compile(source)
         except ValueError as exc:
             raise ValueError(f"does not compile: {_first_line(str(exc))}") from None
-        unknown = sorted(set(program.variables()) - ITEM_VARIABLES)
+        variables = frozenset(program.variables())
+        unknown = sorted(variables - ITEM_VARIABLES)
         if unknown:
             allowed = ", ".join(sorted(ITEM_VARIABLES))
             raise ValueError(f"unknown variable {', '.join(unknown)} (an item has: {allowed})")
         self._program = program
         self.source = source
+        self.variables = variables  # the fields it reads: an activation of just these judges it exactly
 
     def evaluate(self, activation: dict[str, Any]) -> bool:
         """True when the rule fires; raises ``ValueError`` when it cannot be evaluated for this item."""
