@@ -24,7 +24,7 @@ PSI over a handful of items is noise.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -88,15 +88,7 @@ class Signal:
     skipped: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "psi": self.psi,
-            "limit": self.limit,
-            "n_reference": self.n_reference,
-            "n_recent": self.n_recent,
-            "drifted": self.drifted,
-            "skipped": self.skipped,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +105,7 @@ class Escalation:
     skipped: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference_rate": self.reference_rate,
-            "recent_rate": self.recent_rate,
-            "change": self.change,
-            "limit": self.limit,
-            "n_reference": self.n_reference,
-            "n_recent": self.n_recent,
-            "drifted": self.drifted,
-            "skipped": self.skipped,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
