@@ -129,9 +129,9 @@ def test_gold_task_looks_like_a_review_task(ctx: Context) -> None:
         assert sorted(t.kind for t in tasks.for_item(conn, gold_id)) == ["gold", "review"]
     # Reading the item (as GET /v1/items/{id} does) shows it pending to the holder only.
     item = intake.get_item(ctx, gold_id)
-    assert gold.item_seen_by(ctx, sam.id, item)["status"] == "pending"
-    assert gold.item_seen_by(ctx, sam.id, item)["decision"] is None
-    assert gold.item_seen_by(ctx, tom.id, item) == item
+    assert gold.item_seen_by(ctx, sam, item)["status"] == "pending"
+    assert gold.item_seen_by(ctx, sam, item)["decision"] is None
+    assert gold.item_seen_by(ctx, tom, item) == item
 
 
 def test_rate_zero_never_mixes(db_url: str, clock: ManualClock) -> None:

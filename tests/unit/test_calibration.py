@@ -12,10 +12,10 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from inloop.domain import calibration as cal
+from inloop.domain.labels import LabelFacts, label_of
 from inloop.errors import InvalidRequest
 from inloop.reports.reliability_svg import Series, analysis_svg, reliability_svg
-from inloop.services.labels import from_jsonl, label_of
-from inloop.storage.labels import LabelFacts
+from inloop.services.labels import from_jsonl
 
 
 def _calibrated(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

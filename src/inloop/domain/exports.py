@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from inloop.clock import iso
+from inloop.domain.labels import LabelFacts, label_of
 
 Format = Literal["sft", "dpo", "labels", "reviews"]
 FORMATS: tuple[Format, ...] = ("sft", "dpo", "labels", "reviews")
@@ -37,8 +38,7 @@ ROLE_MAP = {
 
 @dataclass(frozen=True, slots=True)
 class StoredItem:
-    """A stored item as the exports read it. ``label`` is True (correct), False (an error) or None (no
-    human label), as calibration reads it; ``audit_verdict`` is the latest post-hoc audit's verdict."""
+    """A stored item as the exports read it, with the facts its human label is made of."""
 
     item_id: str
     task_type: str
@@ -47,10 +47,8 @@ class StoredItem:
     policy_version: str
     created_ms: int
     decided_ms: int | None
-    escaped_error: bool = False
-    audit_verdict: str | None = None
+    facts: LabelFacts
     routing: dict[str, Any] | None = None
-    label: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +92,7 @@ def outcome(item: StoredItem) -> HumanOutcome | None:
         verdict = decision["verdict"]
         output = model_output if verdict == "approve" else decision.get("output")
         return HumanOutcome(verdict, output if verdict != "reject" else None)
-    if item.audit_verdict == "approve":
+    if item.facts.audit_verdict == "approve":
         return HumanOutcome("approve", model_output)
     return None
 
@@ -163,11 +161,12 @@ def dpo_record(item: StoredItem) -> dict[str, Any] | None:
 def label_records(item: StoredItem) -> Iterator[dict[str, Any]]:
     """One row per check the item went through, with the human label: ``ok`` when the output was right as
     the model wrote it, ``error`` when a person edited or rejected it."""
-    if item.label is None:
+    correct = label_of(item.facts)
+    if isinstance(correct, str):  # no human label, and why
         return
     human = outcome(item)
     meta = metadata(item, human.verdict if human else None)
-    label = "ok" if item.label else "error"
+    label = "ok" if correct else "error"
     for check in (item.routing or {}).get("checks", []):
         yield {
             "item_id": item.item_id,

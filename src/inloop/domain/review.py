@@ -42,6 +42,12 @@ class Vote:
         text = " ".join(self.output.split()) if self.verdict is Verdict.EDIT and self.output else None
         return (self.verdict.value, text)
 
+    def final_output(self, model_output: str) -> str | None:
+        """The output that goes out after this vote: the model's when approved, the edit, none on reject."""
+        if self.verdict is Verdict.EDIT:
+            return self.output
+        return model_output if self.verdict is Verdict.APPROVE else None
+
 
 def validate_decision(
     verdict: str, output: str | None, reason: str | None, category: str | None, categories: Sequence[str]

@@ -21,6 +21,7 @@ from inloop.domain.calibration import recommend, threshold_grid, threshold_table
 from inloop.domain.policy import Adaptive
 from inloop.gate import Gate
 from inloop.ids import new_id
+from inloop.services import jobs as shared_jobs
 from inloop.services import labels
 from inloop.services.context import Context, record
 from inloop.storage import jobs, policy_versions
@@ -160,14 +161,10 @@ def run_due(ctx: Context) -> list[Assessment] | None:
         return None
     now = ctx.clock()
     periods = {name: int(a.every.total_seconds() * 1000) for name, a in tasks.items()}
-    with ctx.db.read() as conn:
-        job = jobs.load(conn, JOB)
-    if job is not None and job.next_run_ms > now:
+    previous = shared_jobs.claim(ctx, JOB, min(periods.values()), now)
+    if previous is None:
         return None
-    with ctx.db.write() as conn:
-        if not jobs.claim_due(conn, JOB, now, min(periods.values())):
-            return None
-        last: dict[str, int] = dict((jobs.load_state(conn, JOB) or {}).get("last_run_ms", {}))
+    last: dict[str, int] = dict(previous.get("last_run_ms", {}))
     due = [name for name, every in periods.items() if name not in last or now - last[name] >= every]
     assessments: list[Assessment] = []
     if due:

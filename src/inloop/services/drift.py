@@ -16,6 +16,7 @@ from typing import Any
 from inloop.domain.access import Action
 from inloop.domain.drift import DriftReport, assess
 from inloop.domain.drift import windows as drift_windows
+from inloop.services import jobs as shared_jobs
 from inloop.services.accounts import Principal
 from inloop.services.context import Context, iso, record
 from inloop.storage import drift as drift_rows
@@ -54,14 +55,9 @@ def run_due(ctx: Context) -> DriftReport | None:
     """Compute, keep and (on a new drift) announce the report when the ``drift`` job is due and this process
     claimed it; None otherwise. Cheap when not due: one read of the job's row."""
     now = ctx.clock()
-    with ctx.db.read() as conn:
-        job = jobs.load(conn, JOB)
-    if job is not None and job.next_run_ms > now:
+    previous = shared_jobs.claim(ctx, JOB, _ms(ctx.policy.drift.every), now)
+    if previous is None:
         return None
-    with ctx.db.write() as conn:
-        if not jobs.claim_due(conn, JOB, now, _ms(ctx.policy.drift.every)):
-            return None
-        previous = jobs.load_state(conn, JOB) or {}
     report = check(ctx, now)
     data = to_json(report)
     started = sorted(set(report.drifted_signals) - set(previous.get("drifted_signals", ())))

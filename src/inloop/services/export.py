@@ -9,7 +9,6 @@ corrections exported" comes from those records. A stream abandoned half-way reco
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -19,7 +18,6 @@ from typing import Any
 
 from inloop.domain.exports import (
     FORMATS,
-    StoredItem,
     dpo_record,
     label_records,
     review_record,
@@ -27,9 +25,7 @@ from inloop.domain.exports import (
 )
 from inloop.errors import InvalidRequest, Problem
 from inloop.services.context import Context, record
-from inloop.services.labels import label_of
 from inloop.storage import exports as rows
-from inloop.storage.labels import LabelFacts
 
 Progress = Callable[[int], None]
 """Told how many source rows were read since it was last called."""
@@ -109,27 +105,10 @@ def _records(conn: Any, r: ExportRequest) -> Generator[tuple[int | None, list[di
         return
     for item in rows.stored_items(conn, r.format, r.task, r.since_ms, r.until_ms):
         if r.format == "labels":
-            yield item.decided_ms, list(label_records(labelled(item)))
+            yield item.decided_ms, list(label_records(item))
             continue
         made = sft_record(item) if r.format == "sft" else dpo_record(item)
         yield item.decided_ms, [made] if made else []
-
-
-def labelled(item: StoredItem) -> StoredItem:
-    """The item with its human label as calibration reads it (None when it has none)."""
-    decision = item.decision or {}
-    facts = LabelFacts(
-        item_id=item.item_id,
-        confidence=item.body.get("confidence"),
-        verdict=decision.get("verdict"),
-        by=decision.get("by"),
-        provisional=decision.get("provisional"),
-        revised_verdict=(decision.get("revised") or {}).get("verdict"),
-        audit_verdict=item.audit_verdict,
-        escaped_error=item.escaped_error,
-    )
-    verdict = label_of(facts)
-    return dataclasses.replace(item, label=None if isinstance(verdict, str) else verdict)
 
 
 def _recorded(ctx: Context, r: ExportRequest, *, actor: str, written: int, covered: int | None) -> None:

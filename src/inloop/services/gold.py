@@ -28,12 +28,14 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from inloop.domain.access import Action
 from inloop.domain.policy import DEFAULT_CATEGORIES
 from inloop.domain.review import (
     PRIORITY_ESCALATED,
     PRIORITY_REVIEW,
     TaskKind,
     Verdict,
+    Vote,
     meets,
     validate_decision,
 )
@@ -238,10 +240,14 @@ def disguise(view: dict[str, Any], row: TaskRow) -> dict[str, Any]:
     }
 
 
-def item_seen_by(ctx: Context, user_id: str, item: dict[str, Any]) -> dict[str, Any]:
-    """The item resource as ``user_id`` may see it over the API: pending while they hold a gold task on it."""
+def item_seen_by(ctx: Context, who: Principal, item: dict[str, Any]) -> dict[str, Any]:
+    """The item resource as ``who`` may see it over the API: pending while they hold a gold task on it.
+    Only a decided item can be gold and only a reviewing role can hold a task, so the common reads (a
+    submitter polling a pending item) cost no extra query."""
+    if item["status"] != "decided" or not who.can(Action.REVIEW):
+        return item
     with ctx.db.read() as conn:
-        return as_seen_by(conn, user_id, item, [], [])[0]
+        return as_seen_by(conn, who.id, item, [], [])[0]
 
 
 def as_seen_by(
@@ -329,8 +335,7 @@ def answer(
     shown = _pending(item, task)
     if ctx.gate is not None and ctx.policy.task(item["task_type"]).reviewers > 1:
         return shown  # more reviews would be due: a real item would still be pending
-    model_output = item["item"].get("output")
-    final = output if verdict is Verdict.EDIT else model_output if verdict is Verdict.APPROVE else None
+    final = Vote(verdict, output).final_output(item["item"]["output"])
     made = decision(
         verdict=verdict.value, output=final, by=who.actor, reason=reason, category=category, now=now
     )

@@ -1,15 +1,10 @@
 """Labelled confidences for calibration: (confidence, correct) pairs from the review history or from a file.
 
-**From the database**, every item at least one person reviewed is a candidate, and its label is:
-
-- *incorrect* when an audit found an error in a released output (``decision.revised`` or ``escaped_error``);
-- else, when it was audited after release, *correct* if the audit approved and *incorrect* otherwise;
-- else, its final human verdict: *correct* when approved unchanged, *incorrect* when edited or rejected
-  (after consensus or adjudication: the verdict stored in ``items.decision``).
-
-Items are skipped, and counted by reason, when they carry no confidence, are still pending (not decided, or
-released by an SLA fallback and not yet reviewed), or were finalised by an SLA fallback rather than by a
-person. Items nobody reviewed are never labels.
+**From the database**, every item at least one person reviewed is a candidate, labelled by
+:func:`inloop.domain.labels.label_of` (approved unchanged is correct; edited, rejected or found wrong by an
+audit is not). Items are skipped, and counted by reason, when they carry no confidence, are still pending
+(not decided, or released by an SLA fallback and not yet reviewed), or were finalised by an SLA fallback
+rather than by a person. Items nobody reviewed are never labels.
 
 Mind the selection: the review history holds every item the current policy sent to people (mostly low
 confidence) but only an audit *sample* of the released ones. Error rates above the current threshold come
@@ -32,10 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from inloop.domain.labels import label_of
 from inloop.errors import InvalidRequest, Problem
 from inloop.services.context import Context
 from inloop.storage import labels as label_rows
-from inloop.storage.labels import LabelFacts
 
 MAX_PROBLEMS = 5
 """Bad lines reported by line number before the rest are only counted."""
@@ -53,21 +48,6 @@ class Labels:
     @property
     def n(self) -> int:
         return int(self.confidence.size)
-
-
-def label_of(facts: LabelFacts) -> bool | str:
-    """True (correct), False (incorrect), or the reason the item is not a label."""
-    if facts.confidence is None:
-        return "no confidence"
-    if facts.escaped_error or facts.revised_verdict is not None:
-        return False
-    if facts.audit_verdict is not None:
-        return facts.audit_verdict == "approve"
-    if facts.verdict is None or facts.provisional:
-        return "pending"
-    if facts.by in ("sla", "policy") or facts.by is None:
-        return "no human verdict"
-    return facts.verdict == "approve"
 
 
 def from_database(ctx: Context, task_type: str | None = None) -> Labels:

@@ -4,7 +4,7 @@
 what happened, whatever policy versions were in force over the window. Given a current policy (``--current
 FILE``), every item is routed through it too, which compares two policies on equal terms (the same checks
 re-run on both sides, the same audit hashing). The arithmetic and its estimates are
-:mod:`inloop.domain.replay`; the human labels are :func:`inloop.services.labels.label_of`'s.
+:mod:`inloop.domain.replay`; the human labels are :func:`inloop.domain.labels.label_of`'s.
 
 An item keeps its audit sampling key: it was hashed by id only if it was submitted with one (the stored
 routing says), else by content, so replaying the current policy reproduces the stored samples.
@@ -27,15 +27,14 @@ from multiprocessing import get_context
 from typing import Any
 
 from inloop.domain.item import Item
+from inloop.domain.labels import LabelFacts, label_of
 from inloop.domain.replay import STORED, Handling, Replay, ReplayReport
 from inloop.domain.routes import Route
 from inloop.domain.routing import decide
 from inloop.errors import InvalidRequest, ItemError, Problem
 from inloop.gate import Gate
 from inloop.services.context import Context
-from inloop.services.labels import label_of
 from inloop.storage import replay as stored
-from inloop.storage.labels import LabelFacts
 from inloop.storage.replay import StoredItem
 
 CHUNK = 500

@@ -293,7 +293,7 @@ def _finalise(
     assert item is not None
     final = decision(
         verdict=vote.verdict.value,
-        output=_final_output(ctx, item.body["output"], vote),
+        output=vote.final_output(item.body["output"]),
         by=by,
         reason=reason,
         category=category,
@@ -332,14 +332,6 @@ def _finalise(
         )
 
 
-def _final_output(ctx: Context, model_output: str, vote: Vote) -> str | None:
-    if vote.verdict is Verdict.EDIT:
-        return vote.output
-    if vote.verdict is Verdict.APPROVE:
-        return model_output
-    return None
-
-
 def _audited(
     conn: Connection,
     ctx: Context,
@@ -357,7 +349,7 @@ def _audited(
     assert item is not None
     revised = decision(
         verdict=vote.verdict.value,
-        output=_final_output(ctx, item.body["output"], vote),
+        output=vote.final_output(item.body["output"]),
         by=who.actor,
         reason=reason,
         category=category,

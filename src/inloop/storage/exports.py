@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, or_, select
 
 from inloop.domain.exports import StoredItem, StoredReview
-from inloop.storage.labels import latest_audit_verdict
+from inloop.storage.labels import facts_of, label_columns
 from inloop.storage.tables import exports, items, reviews, users
 
 BATCH = 2000
@@ -44,17 +44,14 @@ def stored_items(
     conn: Connection, fmt: str, task: str | None, since: int | None, until: int | None
 ) -> Iterator[StoredItem]:
     """Candidate items of a format, decided in ``[since, until)``, in id order."""
-    latest_audit = latest_audit_verdict()
     columns = [
-        items.c.id,
+        *label_columns(),
         items.c.task_type,
         items.c.body,
         items.c.decision,
         items.c.policy_version,
         items.c.created_ms,
         items.c.decided_ms,
-        items.c.escaped_error,
-        latest_audit.label("audit_verdict"),
     ]
     if fmt == "labels":
         columns.append(items.c.routing)
@@ -69,8 +66,7 @@ def stored_items(
                 policy_version=r.policy_version,
                 created_ms=r.created_ms,
                 decided_ms=r.decided_ms,
-                escaped_error=bool(r.escaped_error),
-                audit_verdict=r.audit_verdict,
+                facts=facts_of(r),
                 routing=r.routing if fmt == "labels" else None,
             )
 

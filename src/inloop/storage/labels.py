@@ -8,28 +8,12 @@ the same order (the calibration split is a seeded shuffle of that order).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, ScalarSelect, exists, select
 
+from inloop.domain.labels import LabelFacts
 from inloop.storage.tables import items, reviews
-
-
-@dataclass(frozen=True, slots=True)
-class LabelFacts:
-    """One reviewed item. ``verdict``/``by``/``provisional`` come from ``items.decision``;
-    ``revised_verdict`` from ``decision.revised`` (set when an audit found an error in a released output);
-    ``audit_verdict`` is the latest audit review's verdict, if any."""
-
-    item_id: str
-    confidence: float | None
-    verdict: str | None
-    by: str | None
-    provisional: bool | None
-    revised_verdict: str | None
-    audit_verdict: str | None
-    escaped_error: bool
 
 
 def latest_audit_verdict() -> ScalarSelect[Any]:
@@ -43,20 +27,38 @@ def latest_audit_verdict() -> ScalarSelect[Any]:
     )
 
 
+def label_columns() -> list[Any]:
+    """The columns a label is made of (``items.id`` among them), for any query over ``items``."""
+    return [
+        items.c.id,
+        items.c.body["confidence"].as_float().label("confidence"),
+        items.c.decision["verdict"].as_string().label("verdict"),
+        items.c.decision["by"].as_string().label("by"),
+        items.c.decision["provisional"].as_boolean().label("provisional"),
+        items.c.decision[("revised", "verdict")].as_string().label("revised_verdict"),
+        latest_audit_verdict().label("audit_verdict"),
+        items.c.escaped_error,
+    ]
+
+
+def facts_of(r: Any) -> LabelFacts:
+    """The label facts of a row selected with :func:`label_columns`."""
+    return LabelFacts(
+        item_id=r.id,
+        confidence=None if r.confidence is None else float(r.confidence),
+        verdict=r.verdict,
+        by=r.by,
+        provisional=None if r.provisional is None else bool(r.provisional),
+        revised_verdict=r.revised_verdict,
+        audit_verdict=r.audit_verdict,
+        escaped_error=bool(r.escaped_error),
+    )
+
+
 def reviewed(conn: Connection, task_type: str | None = None, *, batch: int = 5000) -> Iterator[LabelFacts]:
     """Every item with at least one review (of any kind but gold answers), optionally of one task type."""
-    latest_audit = latest_audit_verdict()
     query = (
-        select(
-            items.c.id,
-            items.c.body["confidence"].as_float().label("confidence"),
-            items.c.decision["verdict"].as_string().label("verdict"),
-            items.c.decision["by"].as_string().label("by"),
-            items.c.decision["provisional"].as_boolean().label("provisional"),
-            items.c.decision[("revised", "verdict")].as_string().label("revised_verdict"),
-            latest_audit.label("audit_verdict"),
-            items.c.escaped_error,
-        )
+        select(*label_columns())
         .where(exists().where(reviews.c.item_id == items.c.id, reviews.c.kind != "gold"))  # gold: tests
         .order_by(items.c.id)
         .execution_options(yield_per=batch)
@@ -64,13 +66,4 @@ def reviewed(conn: Connection, task_type: str | None = None, *, batch: int = 500
     if task_type is not None:
         query = query.where(items.c.task_type == task_type)
     for r in conn.execute(query):
-        yield LabelFacts(
-            item_id=r.id,
-            confidence=None if r.confidence is None else float(r.confidence),
-            verdict=r.verdict,
-            by=r.by,
-            provisional=None if r.provisional is None else bool(r.provisional),
-            revised_verdict=r.revised_verdict,
-            audit_verdict=r.audit_verdict,
-            escaped_error=bool(r.escaped_error),
-        )
+        yield facts_of(r)

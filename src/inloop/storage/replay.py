@@ -4,8 +4,8 @@ measured handling time of reviews per task type.
 Streamed (``yield_per``: a server-side cursor on PostgreSQL, an incremental cursor on SQLite) in item-id
 order, so memory stays constant however many items there are. Gold items (rows in ``gold_answers``) are
 synthetic test items mixed into queues and are left out. The label facts are the same columns as
-:func:`inloop.storage.labels.reviewed` reads, as a :class:`~inloop.storage.labels.LabelFacts`, so
-:func:`inloop.services.labels.label_of` turns them into a label exactly as for calibration; items nobody
+:func:`inloop.storage.labels.label_columns`, as a :class:`~inloop.domain.labels.LabelFacts`, so
+:func:`inloop.domain.labels.label_of` turns them into a label exactly as for calibration; items nobody
 reviewed carry no verdicts and get no label.
 """
 
@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, not_, select
 
-from inloop.storage.labels import LabelFacts, latest_audit_verdict
+from inloop.domain.labels import LabelFacts
+from inloop.storage.labels import facts_of, label_columns
 from inloop.storage.tables import gold_answers, items, reviews
 
 
@@ -58,10 +59,9 @@ def count(
 
 
 def _query(since_ms: int | None, until_ms: int | None, task_type: str | None) -> Select[Any]:
-    latest_audit = latest_audit_verdict()
     return (
         select(
-            items.c.id,
+            *label_columns(),
             items.c.task_type,
             items.c.body,
             items.c.routing["id"].as_string().label("routed_id"),
@@ -69,12 +69,6 @@ def _query(since_ms: int | None, until_ms: int | None, task_type: str | None) ->
             items.c.routing["audit_sampled"].as_boolean().label("audit_sampled"),
             items.c.policy_version,
             items.c.created_ms,
-            items.c.decision["verdict"].as_string().label("verdict"),
-            items.c.decision["by"].as_string().label("by"),
-            items.c.decision["provisional"].as_boolean().label("provisional"),
-            items.c.decision[("revised", "verdict")].as_string().label("revised_verdict"),
-            latest_audit.label("audit_verdict"),
-            items.c.escaped_error,
         )
         .where(*_filters(since_ms, until_ms, task_type))
         .order_by(items.c.id)
@@ -92,27 +86,16 @@ def stream(
     """Every non-gold item created in ``[since_ms, until_ms)`` (of ``task_type`` if given), by id."""
     query = _query(since_ms, until_ms, task_type).execution_options(yield_per=batch)
     for r in conn.execute(query):
-        body = r.body
-        confidence = body.get("confidence")
         yield StoredItem(
             id=r.id,
             task_type=r.task_type,
-            body=body,
+            body=r.body,
             routed_with_id=r.routed_id is not None,
             route=r.route,
             audit_sampled=bool(r.audit_sampled),
             policy_version=r.policy_version,
             created_ms=r.created_ms,
-            facts=LabelFacts(
-                item_id=r.id,
-                confidence=None if confidence is None else float(confidence),
-                verdict=r.verdict,
-                by=r.by,
-                provisional=None if r.provisional is None else bool(r.provisional),
-                revised_verdict=r.revised_verdict,
-                audit_verdict=r.audit_verdict,
-                escaped_error=bool(r.escaped_error),
-            ),
+            facts=facts_of(r),
         )
 
 

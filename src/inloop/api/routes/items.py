@@ -40,7 +40,7 @@ def submit(
 
 @router.get("/{item_id}", summary="An item with its routing and decision (all roles)")
 def get_item(item_id: str, ctx: Ctx, who: Reader) -> dict[str, Any]:
-    return gold.item_seen_by(ctx, who.id, intake.get_item(ctx, item_id))
+    return gold.item_seen_by(ctx, who, intake.get_item(ctx, item_id))
 
 
 @router.get(
