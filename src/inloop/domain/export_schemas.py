@@ -5,55 +5,43 @@ from __future__ import annotations
 
 from typing import Any
 
-_TEXT = {"type": "string"}
-_TIME = {"type": ["string", "null"], "format": "date-time"}
-_MESSAGE = {
-    "type": "object",
-    "required": ["role", "content"],
-    "additionalProperties": False,
-    "properties": {"role": {"enum": ["system", "user", "assistant"]}, "content": _TEXT},
-}
-_ASSISTANT = {
-    "type": "array",
-    "minItems": 1,
-    "maxItems": 1,
-    "items": {**_MESSAGE, "properties": {"role": {"const": "assistant"}, "content": _TEXT}},
-}
-_ITEM_METADATA = {
-    "type": "object",
-    "required": [
-        "item_id",
-        "task_type",
-        "model",
-        "policy_version",
-        "verdict",
-        "categories",
-        "created_at",
-        "decided_at",
-    ],
-    "additionalProperties": False,
-    "properties": {
-        "item_id": _TEXT,
-        "task_type": _TEXT,
-        "model": {"type": ["string", "null"]},
-        "policy_version": _TEXT,
-        "verdict": {"enum": ["approve", "reject", "edit", None]},
-        "categories": {"type": "array", "items": _TEXT},
-        "created_at": _TIME,
-        "decided_at": _TIME,
-    },
-}
 
-
-def _record(properties: dict[str, Any]) -> dict[str, Any]:
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these keys, every one required."""
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "required": list(properties),
         "additionalProperties": False,
         "properties": properties,
     }
 
+
+def _record(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **_object(properties)}
+
+
+_TEXT = {"type": "string"}
+_MAYBE_TEXT = {"type": ["string", "null"]}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_MESSAGE = _object({"role": {"enum": ["system", "user", "assistant"]}, "content": _TEXT})
+_ASSISTANT = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1,
+    "items": _object({"role": {"const": "assistant"}, "content": _TEXT}),
+}
+_ITEM = {"item_id": _TEXT, "task_type": _TEXT, "model": _MAYBE_TEXT, "policy_version": _TEXT}
+_CATEGORIES = {"type": "array", "items": _TEXT}
+_ITEM_METADATA = _object(
+    {
+        **_ITEM,
+        "verdict": {"enum": ["approve", "reject", "edit", None]},
+        "categories": _CATEGORIES,
+        "created_at": _TIME,
+        "decided_at": _TIME,
+    }
+)
+_REVIEW_METADATA = _object({**_ITEM, "categories": _CATEGORIES, "claimed_at": _TIME, "decided_at": _TIME})
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "sft": _record(
@@ -95,35 +83,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "kind": {"enum": ["review", "adjudication", "audit"]},
             "reviewer": _TEXT,
             "verdict": {"enum": ["approve", "reject", "edit"]},
-            "category": {"type": ["string", "null"]},
-            "reason": {"type": "string"},
-            "output": {"type": ["string", "null"]},
+            "category": _MAYBE_TEXT,
+            "reason": _TEXT,
+            "output": _MAYBE_TEXT,
             "claimed_at": _TIME,
             "decided_at": _TIME,
             "handling_ms": {"type": "integer", "minimum": 0},
-            "agreement_group": {"type": ["string", "null"]},
-            "metadata": {
-                "type": "object",
-                "required": [
-                    "item_id",
-                    "task_type",
-                    "model",
-                    "policy_version",
-                    "categories",
-                    "claimed_at",
-                    "decided_at",
-                ],
-                "additionalProperties": False,
-                "properties": {
-                    "item_id": _TEXT,
-                    "task_type": _TEXT,
-                    "model": {"type": ["string", "null"]},
-                    "policy_version": _TEXT,
-                    "categories": {"type": "array", "items": _TEXT},
-                    "claimed_at": _TIME,
-                    "decided_at": _TIME,
-                },
-            },
+            "agreement_group": _MAYBE_TEXT,
+            "metadata": _REVIEW_METADATA,
         }
     ),
 }

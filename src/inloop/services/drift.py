@@ -21,6 +21,7 @@ from inloop.services.accounts import Principal
 from inloop.services.context import Context, iso, record
 from inloop.storage import drift as drift_rows
 from inloop.storage import jobs
+from inloop.storage.summary import Scope, route_counts
 
 JOB = "drift"
 
@@ -37,8 +38,8 @@ def check(ctx: Context, now_ms: int | None = None) -> DriftReport:
     with ctx.db.read() as conn:
         reference = drift_rows.sample(conn, ref_since, ref_until)
         recent = drift_rows.sample(conn, rec_since, rec_until)
-        routes_reference = drift_rows.route_counts(conn, ref_since, ref_until)
-        routes_recent = drift_rows.route_counts(conn, rec_since, rec_until)
+        routes_reference = route_counts(conn, Scope(ref_since, ref_until))
+        routes_recent = route_counts(conn, Scope(rec_since, rec_until))
     return assess(now, limits, reference.values, recent.values, routes_reference, routes_recent)
 
 

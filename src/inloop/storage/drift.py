@@ -1,6 +1,6 @@
 """What drift monitoring compares, per time window ``[since, until)`` of item submission: the model's
-confidence and each check's score (a bounded sample of the newest items) and the route counts (all items,
-grouped in the database).
+confidence and each check's score (a bounded sample of the newest items); the route counts are
+:func:`inloop.storage.summary.route_counts`.
 
 Check scores come from the stored routing (``items.routing -> checks``), read in Python: the scores sit in a
 JSON array whose shape differs per item, and pulling them apart in SQL would need ``json_each`` on SQLite and
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from inloop.storage.tables import items
 
@@ -52,13 +52,3 @@ def sample(conn: Connection, since: int, until: int, limit: int = SAMPLE_LIMIT) 
             if check.get("judged", True) and isinstance(check.get("score"), int | float):
                 out.values[f"check:{check['name']}"].append(float(check["score"]))
     return out
-
-
-def route_counts(conn: Connection, since: int, until: int) -> dict[str, int]:
-    """``{route: items}`` submitted in the window."""
-    query = (
-        select(items.c.route, func.count().label("n"))
-        .where(items.c.created_ms >= since, items.c.created_ms < until)
-        .group_by(items.c.route)
-    )
-    return {row.route: int(row.n) for row in conn.execute(query)}

@@ -121,8 +121,3 @@ def answers_by_reviewer(conn: Connection, since_ms: int | None, until_ms: int | 
     if until_ms is not None:
         query = query.where(reviews.c.decided_ms < until_ms)
     return list(conn.execute(query))
-
-
-def gold_item_ids() -> Any:
-    """A subquery of every item ever marked gold, for queries that must leave gold items out entirely."""
-    return select(gold_answers.c.item_id)
