@@ -52,7 +52,7 @@ class Telemetry:
     """One registry per app (so tests and several apps in one process never share counters)."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()  # no auto_describe: the queue collector must not query at start
         r = self.registry
         self.routed = Counter("inloop_items_routed", "Items routed", ["route", "risk"], registry=r)
         self.reviews = Counter("inloop_reviews", "People's decisions", ["kind", "verdict"], registry=r)
