@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-import krippendorff
 import numpy as np
-from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 Rating = tuple[str, str, str]
 """(item id, reviewer, label)."""
@@ -39,6 +37,13 @@ class PairKappa:
     items: int
     agreement: float
     kappa: float | None
+
+
+def _inter_rater() -> Any:
+    """statsmodels' inter-rater module, imported on first use: it costs a server ~170 MB resident."""
+    from statsmodels.stats import inter_rater
+
+    return inter_rater
 
 
 def _finite(value: float) -> float | None:
@@ -74,7 +79,7 @@ def cohen_pairs(ratings: Iterable[Rating]) -> list[PairKappa]:
         if len(names) > 1:
             with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)
-                kappa = _finite(cohens_kappa(table, return_results=False))
+                kappa = _finite(_inter_rater().cohens_kappa(table, return_results=False))
         pairs.append(PairKappa(a, b, len(both), observed, kappa))
     return pairs
 
@@ -93,7 +98,7 @@ def fleiss(ratings: Iterable[Rating]) -> dict[str, Any]:
     if len(names) > 1 and len(chosen) >= 2:
         with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            kappa = _finite(fleiss_kappa(table, method="fleiss"))
+            kappa = _finite(_inter_rater().fleiss_kappa(table, method="fleiss"))
     left_out = sum(n for r, n in counts.items() if r != raters)
     return {"kappa": kappa, "items": len(chosen), "raters_per_item": raters, "left_out": left_out}
 
@@ -111,6 +116,8 @@ def krippendorff_alpha(ratings: Iterable[Rating]) -> float | None:
     for j, labels in enumerate(by_item.values()):
         for rater, label in labels.items():
             data[row[rater], j] = code[label]
+    import krippendorff
+
     return _finite(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from statsmodels.stats.proportion import proportion_confint
-
 from inloop.clock import iso
 from inloop.domain import agreement
 from inloop.services import gold
@@ -95,6 +93,8 @@ def _rate(n: int, total: int) -> float | None:
 def _escape(audited: int, escaped: int) -> dict[str, Any]:
     ci95 = None
     if audited:
+        from statsmodels.stats.proportion import proportion_confint  # 170 MB: loaded when first asked
+
         low, high = proportion_confint(escaped, audited, alpha=0.05, method="beta")
         ci95 = [float(low), float(high)]
     return {"audited": audited, "escaped": escaped, "rate": _rate(escaped, audited), "ci95": ci95}
