@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,6 +20,14 @@ PolicyOption = Annotated[
     Path, typer.Option("--policy", envvar="INLOOP_POLICY", help="The policy file (YAML).")
 ]
 
+# Named, not "auto": the C parser and the libuv loop are dependencies, so a missing one fails at start rather
+# than falling back silently to h11 and asyncio, which cost the server more CPU per request.
+UVICORN_IMPLEMENTATION: dict[str, Any] = {
+    "http": "httptools",
+    "loop": "asyncio" if sys.platform == "win32" else "uvloop",
+    "ws": "none",  # the API and the console use no WebSockets
+}
+
 
 @app.command("serve")
 def serve(
@@ -26,6 +35,14 @@ def serve(
     db: DbOption = DEFAULT_URL,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            envvar="INLOOP_ACCESS_LOG",
+            help="Log a line per request (off by default: /metrics times every request by route).",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API and the background work (SLA timers, lease expiry, webhooks)."""
     import uvicorn
@@ -41,7 +58,14 @@ def serve(
     out.print(
         f"reviewer console: http://{host}:{port}/   API docs: http://{host}:{port}/docs", highlight=False
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        **UVICORN_IMPLEMENTATION,
+    )
 
 
 DEMO_USERS = [
@@ -91,7 +115,13 @@ def demo(
 
     settings = Settings.from_env(db=db, policy=str(policy), port=port)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            **UVICORN_IMPLEMENTATION,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
