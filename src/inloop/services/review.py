@@ -7,6 +7,7 @@ decision on a stale or foreign lease changes nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from random import Random
 from typing import Any
 
@@ -29,6 +30,7 @@ from inloop.services.intake import decision, open_task, resource
 from inloop.storage import items, reviews, tasks, users
 from inloop.storage.database import Connection
 from inloop.storage.gold import GOLD
+from inloop.storage.items import ItemRow
 from inloop.storage.tasks import Claimant, TaskRow
 
 
@@ -176,15 +178,6 @@ def _held(conn: Connection, task_id: str, token: str, who: Principal, now: int) 
     raise LeaseConflict(task_id, "the lease is stale, expired or held by someone else")
 
 
-def _lock_item_of(conn: Connection, task_id: str) -> None:
-    """Lock the task's item first. Every transaction that writes an item and its tasks takes the item, then
-    its tasks, then audit chain heads (as the SLA sweep does); on PostgreSQL a decision racing a breach of
-    the same item then waits for it instead of deadlocking."""
-    row = tasks.get(conn, task_id)
-    if row is not None:
-        items.get(conn, row.item_id, lock=True)
-
-
 def decide(
     ctx: Context,
     who: Principal,
@@ -200,8 +193,12 @@ def decide(
     parsed = validate_decision(verdict, output, reason, category, ctx.policy.categories)
     now = ctx.clock()
     with ctx.db.write() as conn:
-        _lock_item_of(conn, task_id)
+        # The item is locked first: every transaction that writes an item and its tasks takes the item, then
+        # its tasks, then audit chain heads (as the SLA sweep does); on PostgreSQL a decision racing a
+        # breach of the same item then waits for it instead of deadlocking.
+        item = items.get_for_task_locked(conn, task_id)
         task = _held(conn, task_id, lease_token, who, now)
+        assert item is not None  # a held task has an item
         if task.kind == GOLD:  # scored, never applied to the item
             return gold.answer(
                 conn, ctx, who, task, verdict=parsed, output=output, reason=reason, category=category, now=now
@@ -239,32 +236,37 @@ def decide(
         )
         vote = Vote(parsed, output)
         if task.kind == TaskKind.AUDIT.value:
-            _audited(conn, ctx, who, task, vote, reason, category, now)
+            item = _audited(conn, ctx, who, item, vote, reason, category, now)
         elif task.kind == TaskKind.ADJUDICATION.value:
-            _finalise(conn, ctx, task.item_id, vote, who.actor, reason, category, now, adjudicated=True)
+            item = _finalise(conn, ctx, item, vote, who.actor, reason, category, now, adjudicated=True)
         else:
-            _after_review(conn, ctx, task, now)
-        item = items.get(conn, task.item_id)
-        assert item is not None
+            mine = {"verdict": parsed.value, "output": output, "reviewer": who.name}
+            item = _after_review(
+                conn, ctx, task, item, {**mine, "reason": reason or "", "category": category}, now
+            )
         return resource(item)
 
 
-def _after_review(conn: Connection, ctx: Context, task: TaskRow, now: int) -> None:
-    """When every review task of the item is done: finalise on agreement, else open an adjudication."""
-    siblings = [t for t in tasks.for_item(conn, task.item_id) if t.kind == TaskKind.REVIEW.value]
+def _after_review(
+    conn: Connection, ctx: Context, task: TaskRow, item: ItemRow, mine: dict[str, Any], now: int
+) -> ItemRow:
+    """When every review task of the item is done: finalise on agreement, else open an adjudication.
+    ``mine`` is the review just stored; when it is the item's only review the reviews are not read back."""
+    item_tasks = tasks.for_item(conn, task.item_id)
+    siblings = [t for t in item_tasks if t.kind == TaskKind.REVIEW.value]
     if any(t.status in ("open", "leased") for t in siblings):
-        return
-    done = reviews_of(conn, task.item_id, kinds=(TaskKind.REVIEW.value,))
+        return item
+    done = [mine] if len(siblings) == 1 else reviews_of(conn, task.item_id, kinds=(TaskKind.REVIEW.value,))
     votes = [Vote(Verdict(r["verdict"]), r["output"]) for r in done]
-    item = items.get(conn, task.item_id, lock=True)
-    assert item is not None
     rule = ctx.policy.task(item.task_type).consensus
     agreed = consensus(votes, rule)
     if agreed is not None:
         last = done[-1]
         by = ", ".join(f"user:{r['reviewer']}" for r in done)
-        _finalise(conn, ctx, item.id, agreed, by, last["reason"], last["category"], now)
-        return
+        still_open = any(t.status in ("open", "leased") for t in item_tasks)
+        return _finalise(
+            conn, ctx, item, agreed, by, last["reason"], last["category"], now, cancel_open=still_open
+        )
     adjudication = open_task(conn, ctx, item, TaskKind.ADJUDICATION, PRIORITY_ESCALATED, now)
     record(
         conn,
@@ -275,12 +277,13 @@ def _after_review(conn: Connection, ctx: Context, task: TaskRow, now: int) -> No
         now_ms=now,
         data={"adjudication_task": adjudication, "verdicts": [r["verdict"] for r in done]},
     )
+    return item
 
 
 def _finalise(
     conn: Connection,
     ctx: Context,
-    item_id: str,
+    item: ItemRow,
     vote: Vote,
     by: str,
     reason: str | None,
@@ -288,9 +291,9 @@ def _finalise(
     now: int,
     *,
     adjudicated: bool = False,
-) -> None:
-    item = items.get(conn, item_id, lock=True)
-    assert item is not None
+    cancel_open: bool = True,
+) -> ItemRow:
+    """Decide the (locked) item and cancel its other open tasks; returns the item as it now stands."""
     final = decision(
         verdict=vote.verdict.value,
         output=vote.final_output(item.body["output"]),
@@ -300,53 +303,36 @@ def _finalise(
         now=now,
     )
     was_released = item.decision is not None and item.decision.get("provisional")
-    items.set_fields(
-        conn,
-        item_id,
-        status="decided",
-        decision=final,
-        decided_ms=now,
-        sla_state="done" if item.sla_state == "running" else item.sla_state,
-    )
-    for open_task_row in tasks.open_for_item(conn, item_id):
-        tasks.set_fields(conn, open_task_row.id, status="cancelled", done_ms=now, lease_token=None)
+    changes: dict[str, Any] = {
+        "status": "decided",
+        "decision": final,
+        "decided_ms": now,
+        "sla_state": "done" if item.sla_state == "running" else item.sla_state,
+    }
+    items.set_fields(conn, item.id, **changes)
+    if cancel_open:
+        tasks.cancel_open(conn, item.id, now)
     event = "item.revised" if was_released and vote.verdict is not Verdict.APPROVE else "item.decided"
-    record(
-        conn,
-        ctx,
-        "review.adjudicated" if adjudicated else event,
-        actor=by,
-        item_id=item_id,
-        now_ms=now,
-        data={"verdict": final["verdict"], "category": category, "by": by},
-    )
+    data = {"verdict": final["verdict"], "category": category, "by": by}
     if adjudicated:
-        record(
-            conn,
-            ctx,
-            event,
-            actor=by,
-            item_id=item_id,
-            now_ms=now,
-            data={"verdict": final["verdict"], "category": category, "by": by},
-        )
+        record(conn, ctx, "review.adjudicated", actor=by, item_id=item.id, now_ms=now, data=data)
+    record(conn, ctx, event, actor=by, item_id=item.id, now_ms=now, data=data)
+    return replace(item, **changes)
 
 
 def _audited(
     conn: Connection,
     ctx: Context,
     who: Principal,
-    task: TaskRow,
+    item: ItemRow,
     vote: Vote,
     reason: str | None,
     category: str | None,
     now: int,
-) -> None:
+) -> ItemRow:
     """A post-hoc audit: an error found in a released output is an escaped error, announced as a revision."""
     if vote.verdict is Verdict.APPROVE:
-        return
-    item = items.get(conn, task.item_id, lock=True)
-    assert item is not None
+        return item
     revised = decision(
         verdict=vote.verdict.value,
         output=vote.final_output(item.body["output"]),
@@ -355,9 +341,11 @@ def _audited(
         category=category,
         now=now,
     )
-    items.set_fields(
-        conn, item.id, escaped_error=True, decision={**(item.decision or {}), "revised": revised}
-    )
+    changes: dict[str, Any] = {
+        "escaped_error": True,
+        "decision": {**(item.decision or {}), "revised": revised},
+    }
+    items.set_fields(conn, item.id, **changes)
     record(
         conn,
         ctx,
@@ -367,6 +355,7 @@ def _audited(
         now_ms=now,
         data={"verdict": vote.verdict.value, "category": category, "escaped_error": True},
     )
+    return replace(item, **changes)
 
 
 def _check_can_take(conn: Connection, ctx: Context, who: Principal, rows: list[TaskRow]) -> None:

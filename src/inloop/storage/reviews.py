@@ -48,7 +48,7 @@ def record_decision(
         decided_ms=now_ms,
         handling_ms=now_ms - claimed,
     )
-    tasks.set_fields(conn, task.id, status="done", done_ms=now_ms, lease_token=None, lease_expires_ms=None)
+    tasks.finish(conn, task.id, now_ms)
 
 
 def for_item(conn: Connection, item_id: str, kinds: Sequence[str] | None = None) -> list[Any]:

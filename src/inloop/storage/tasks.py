@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, exists, func, not_, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from inloop.storage.tables import task_skills, tasks
 
@@ -80,6 +95,69 @@ class Claimant:
     kinds: frozenset[str]
 
 
+@lru_cache(maxsize=8)
+def _candidates(table: Any, *, by_queue: bool, has_skills: bool) -> Select[Any]:
+    """Open tasks a claimant may take, best first, locked and skipping what others hold; built once per
+    shape (parameters: ``user_id``, ``kinds``, ``max_tier_rank``, ``skills``, ``in_queue``, ``limit``)."""
+    other = tasks.alias("other")
+    missing_skill = exists().where(
+        task_skills.c.task_id == table.c.id,
+        task_skills.c.skill.not_in(bindparam("skills", expanding=True)) if has_skills else true(),
+    )
+    # OFFSET 0 keeps PostgreSQL from flattening this into an anti-join that scans every task a reviewer
+    # ever held; as written it is a probe of ix_tasks_item_id per candidate row.
+    own_item = (
+        select(other.c.id)
+        .where(
+            other.c.item_id == table.c.item_id,
+            other.c.id != table.c.id,
+            other.c.lease_owner == bindparam("user_id"),
+        )
+        .offset(0)
+        .exists()
+    )
+    conditions = [
+        table.c.status == "open",
+        table.c.kind.in_(bindparam("kinds", expanding=True)),
+        table.c.tier_rank <= bindparam("max_tier_rank"),
+        or_(table.c.assigned_to.is_(None), table.c.assigned_to == bindparam("user_id")),
+        not_(missing_skill),
+        not_(own_item),
+    ]
+    if by_queue:
+        conditions.append(table.c.queue == bindparam("in_queue"))
+    return (
+        select(table.c.id, table.c.item_id)
+        .where(and_(*conditions))
+        .order_by(table.c.priority, table.c.deadline_ms, table.c.created_ms)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+_LEASE_VALUES = {
+    "status": "leased",
+    "lease_token": bindparam("token"),
+    "lease_owner": bindparam("user_id"),
+    "lease_expires_ms": bindparam("expires_ms"),
+    "claimed_ms": bindparam("now_ms"),
+}
+_LEASE = update(tasks).where(tasks.c.id == bindparam("task_id")).values(_LEASE_VALUES).returning(*tasks.c)
+
+
+@lru_cache(maxsize=4)
+def _lease_best(*, by_queue: bool, has_skills: bool) -> Update:
+    """Pick and lease the best candidate in one statement (the pick reads an alias: it is not correlated
+    with the table being updated)."""
+    pick = _candidates(tasks.alias("candidate"), by_queue=by_queue, has_skills=has_skills)
+    return (
+        update(tasks)
+        .where(tasks.c.id == pick.with_only_columns(pick.selected_columns.id).scalar_subquery())
+        .values(_LEASE_VALUES)
+        .returning(*tasks.c)
+    )
+
+
 def claim(
     conn: Connection,
     who: Claimant,
@@ -91,62 +169,31 @@ def claim(
     tokens: Sequence[str],
 ) -> list[TaskRow]:
     """Lease up to ``limit`` open tasks ``who`` may take: escalations first, then by deadline, then age."""
-    other = tasks.alias("other")
-    missing_skill = exists().where(
-        task_skills.c.task_id == tasks.c.id,
-        task_skills.c.skill.not_in(sorted(who.skills)) if who.skills else true(),
-    )
-    # OFFSET 0 keeps PostgreSQL from flattening this into an anti-join that scans every task a reviewer
-    # ever held; as written it is a probe of ix_tasks_item_id per candidate row.
-    own_item = (
-        select(other.c.id)
-        .where(
-            other.c.item_id == tasks.c.item_id, other.c.id != tasks.c.id, other.c.lease_owner == who.user_id
-        )
-        .offset(0)
-        .exists()
-    )
-    conditions = [
-        tasks.c.status == "open",
-        tasks.c.kind.in_(sorted(who.kinds)),
-        tasks.c.tier_rank <= who.tier_rank,
-        or_(tasks.c.assigned_to.is_(None), tasks.c.assigned_to == who.user_id),
-        not_(missing_skill),
-        not_(own_item),
-    ]
-    if queue is not None:
-        conditions.append(tasks.c.queue == queue)
-    pick = (
-        select(tasks.c.id, tasks.c.item_id)
-        .where(and_(*conditions))
-        .order_by(tasks.c.priority, tasks.c.deadline_ms, tasks.c.created_ms)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    shape = {"by_queue": queue is not None, "has_skills": bool(who.skills)}
+    params: dict[str, Any] = {
+        "user_id": who.user_id,
+        "kinds": sorted(who.kinds),
+        "max_tier_rank": who.tier_rank,
+        "skills": sorted(who.skills),
+        "in_queue": queue,
+        "limit": limit,
+        "expires_ms": now_ms + lease_ms,
+        "now_ms": now_ms,
+    }
+    if limit == 1:  # the common claim: one round trip picks and leases
+        r = conn.execute(_lease_best(**shape), {**params, "token": tokens[0]}).first()
+        return [_row(r)] if r else []
     # One task per item per claim: the reviewers of one item must be different people. A second task of the
     # same item stays locked only until this transaction ends, then others may take it.
     ids, items_seen = [], set()
-    for task_id, item_id in conn.execute(pick):
+    for task_id, item_id in conn.execute(_candidates(tasks, **shape), params):
         if item_id not in items_seen:
             items_seen.add(item_id)
             ids.append(task_id)
-    claimed = []
-    for task_id, token in zip(ids, tokens, strict=False):
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id == task_id)
-            .values(
-                status="leased",
-                lease_token=token,
-                lease_owner=who.user_id,
-                lease_expires_ms=now_ms + lease_ms,
-                claimed_ms=now_ms,
-            )
-        )
-        row = get(conn, task_id)
-        assert row is not None
-        claimed.append(row)
-    return claimed
+    return [
+        _row(conn.execute(_LEASE, {**params, "task_id": task_id, "token": token}).one())
+        for task_id, token in zip(ids, tokens, strict=False)
+    ]
 
 
 def held(conn: Connection, task_id: str, token: str, user_id: str, now_ms: int) -> TaskRow | None:
@@ -165,6 +212,18 @@ def held(conn: Connection, task_id: str, token: str, user_id: str, now_ms: int) 
 
 def set_fields(conn: Connection, task_id: str, **values: Any) -> None:
     conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+
+
+_FINISH = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("task_id"))
+    .values(status="done", done_ms=bindparam("now_ms"), lease_token=None, lease_expires_ms=None)
+)
+
+
+def finish(conn: Connection, task_id: str, now_ms: int) -> None:
+    """Close a decided task (its lease ends with it)."""
+    conn.execute(_FINISH, {"task_id": task_id, "now_ms": now_ms})
 
 
 def reopen(conn: Connection, task_id: str) -> None:
@@ -191,6 +250,19 @@ def expired_leases(conn: Connection, now_ms: int, limit: int) -> list[TaskRow]:
         .with_for_update(skip_locked=True)
     )
     return [_row(r) for r in conn.execute(query)]
+
+
+_OPEN = tasks.c.status.in_(["open", "leased"])
+_CANCEL_OPEN = (
+    update(tasks)
+    .where(tasks.c.item_id == bindparam("of_item"), _OPEN)
+    .values(status="cancelled", done_ms=bindparam("now_ms"), lease_token=None)
+)
+
+
+def cancel_open(conn: Connection, item_id: str, now_ms: int) -> None:
+    """Cancel every open or leased task of an item (it was decided another way)."""
+    conn.execute(_CANCEL_OPEN, {"of_item": item_id, "now_ms": now_ms})
 
 
 def open_for_item(conn: Connection, item_id: str) -> list[TaskRow]:
