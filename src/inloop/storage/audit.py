@@ -3,10 +3,11 @@ recorded exactly when the change it describes is."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from inloop.domain.audit import (
     ITEM_CHAINS,
@@ -30,6 +31,21 @@ _MOVE_HEAD = (
     update(audit_heads)
     .where(audit_heads.c.chain == bindparam("c"))
     .values(seq=bindparam("s"), hash=bindparam("h"))
+)
+_COLUMNS = ("chain", "seq", "item_id", "event", "actor", "at_ms", "data", "prev_hash", "hash")
+# PostgreSQL: the events (one array per column) and the moved head in one statement, one round trip.
+_APPEND_AND_MOVE_HEAD_PG = text(
+    """
+    WITH appended AS (
+        INSERT INTO audit_events (chain, seq, item_id, event, actor, at_ms, data, prev_hash, hash)
+        SELECT * FROM unnest(
+            CAST(:chain AS integer[]), CAST(:seq AS bigint[]), CAST(:item_id AS varchar[]),
+            CAST(:event AS varchar[]), CAST(:actor AS varchar[]), CAST(:at_ms AS bigint[]),
+            CAST(:data AS jsonb[]), CAST(:prev_hash AS varchar[]), CAST(:hash AS varchar[])
+        )
+    )
+    UPDATE audit_heads SET seq = :s, hash = :h WHERE chain = :c
+    """
 )
 
 
@@ -90,8 +106,14 @@ def flush(conn: Connection) -> None:
                 }
             )
             prev = digest
-        conn.execute(_INSERT, rows)
-        conn.execute(_MOVE_HEAD, {"c": chain, "s": seq, "h": prev})
+        head = {"c": chain, "s": seq, "h": prev}
+        if conn.dialect.name == "postgresql":
+            columns = {c: [r[c] for r in rows] for c in _COLUMNS}
+            columns["data"] = [json.dumps(d) for d in columns["data"]]
+            conn.execute(_APPEND_AND_MOVE_HEAD_PG, {**columns, **head})
+        else:
+            conn.execute(_INSERT, rows)
+            conn.execute(_MOVE_HEAD, head)
 
 
 def _event(row: Any) -> AuditEvent:
