@@ -106,14 +106,14 @@ def flush(conn: Connection) -> None:
                 }
             )
             prev = digest
-        head = {"c": chain, "s": seq, "h": prev}
+        moved = {"c": chain, "s": seq, "h": prev}
         if conn.dialect.name == "postgresql":
             columns = {c: [r[c] for r in rows] for c in _COLUMNS}
             columns["data"] = [json.dumps(d) for d in columns["data"]]
-            conn.execute(_APPEND_AND_MOVE_HEAD_PG, {**columns, **head})
+            conn.execute(_APPEND_AND_MOVE_HEAD_PG, {**columns, **moved})
         else:
             conn.execute(_INSERT, rows)
-            conn.execute(_MOVE_HEAD, head)
+            conn.execute(_MOVE_HEAD, moved)
 
 
 def _event(row: Any) -> AuditEvent:
