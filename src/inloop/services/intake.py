@@ -41,18 +41,15 @@ def submit(
     item = Item.parse(data)
     if item.id is not None and not _SAFE_ID.match(item.id):
         raise InvalidRequest([Problem("id", "use 1-64 letters, digits and _ . : - only")])
-    digest = body_hash(item.model_dump(mode="json", exclude={"id"}))
-
-    if idempotency_key is not None or item.id is not None:
-        existing = _existing(ctx, item, idempotency_key, digest)
-        if existing is not None:
-            return existing, False
-
+    body = item.model_dump(mode="json", exclude={"id"})
+    digest = body_hash(body)
     routing = ctx.require_gate().route(item)
     try:
-        return _store(ctx, item, routing, digest, idempotency_key, actor, user_id), True
+        return _store(ctx, item, body, routing, digest, idempotency_key, actor, user_id), True
     except DuplicateKey:
-        # A concurrent submit with the same key or id won the race; answer as for a retry.
+        # A retry (or a concurrent submit) with the same key or id: the insert, the first statement of the
+        # transaction, failed and nothing was written; answer with the original. Trying the insert first
+        # spares every first submit a read transaction, and retries are rare.
         existing = _existing(ctx, item, idempotency_key, digest)
         if existing is None:
             raise
@@ -74,7 +71,14 @@ def _existing(ctx: Context, item: Item, key: str | None, digest: str) -> dict[st
 
 
 def _store(
-    ctx: Context, item: Item, routing: Routing, digest: str, key: str | None, actor: str, user_id: str | None
+    ctx: Context,
+    item: Item,
+    body: dict[str, Any],
+    routing: Routing,
+    digest: str,
+    key: str | None,
+    actor: str,
+    user_id: str | None,
 ) -> dict[str, Any]:
     now = ctx.clock()
     item_id = item.id or new_id("itm")
@@ -92,7 +96,7 @@ def _store(
         route=route.value,
         risk=routing.risk,
         queue=task_policy.queue or item.task_type,
-        body=item.model_dump(mode="json", exclude={"id"}),
+        body=body,
         routing=routing.to_dict(),
         policy_version=routing.policy_version,
         deadline_ms=deadline,
