@@ -32,16 +32,14 @@ _MOVE_HEAD = (
     .where(audit_heads.c.chain == bindparam("c"))
     .values(seq=bindparam("s"), hash=bindparam("h"))
 )
-_COLUMNS = ("chain", "seq", "item_id", "event", "actor", "at_ms", "data", "prev_hash", "hash")
-# PostgreSQL: the events (one array per column) and the moved head in one statement, one round trip.
+# PostgreSQL: the events (one JSON document) and the moved head in one statement, one round trip.
 _APPEND_AND_MOVE_HEAD_PG = text(
     """
     WITH appended AS (
         INSERT INTO audit_events (chain, seq, item_id, event, actor, at_ms, data, prev_hash, hash)
-        SELECT * FROM unnest(
-            CAST(:chain AS integer[]), CAST(:seq AS bigint[]), CAST(:item_id AS varchar[]),
-            CAST(:event AS varchar[]), CAST(:actor AS varchar[]), CAST(:at_ms AS bigint[]),
-            CAST(:data AS jsonb[]), CAST(:prev_hash AS varchar[]), CAST(:hash AS varchar[])
+        SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(
+            chain integer, seq bigint, item_id varchar, event varchar, actor varchar, at_ms bigint,
+            data jsonb, prev_hash varchar, hash varchar
         )
     )
     UPDATE audit_heads SET seq = :s, hash = :h WHERE chain = :c
@@ -108,9 +106,7 @@ def flush(conn: Connection) -> None:
             prev = digest
         moved = {"c": chain, "s": seq, "h": prev}
         if conn.dialect.name == "postgresql":
-            columns = {c: [r[c] for r in rows] for c in _COLUMNS}
-            columns["data"] = [json.dumps(d) for d in columns["data"]]
-            conn.execute(_APPEND_AND_MOVE_HEAD_PG, {**columns, **moved})
+            conn.execute(_APPEND_AND_MOVE_HEAD_PG, {"events": json.dumps(rows), **moved})
         else:
             conn.execute(_INSERT, rows)
             conn.execute(_MOVE_HEAD, moved)
