@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from inloop.domain.access import Action
-from inloop.errors import InvalidRequest, Problem
-from inloop.services.accounts import Principal, authenticate_key
+from inloop.errors import InvalidRequest, Problem, Unauthorized
+from inloop.ids import key_hash
+from inloop.services.accounts import KEY_CACHE_SECONDS, Principal, authenticate_key
 from inloop.services.context import Context
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `inloop keys create`.")
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 
@@ -26,22 +29,44 @@ def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
-def caller(
+# Keys this process authenticated less than KEY_CACHE_SECONDS ago, by hash, with the time until which
+# authenticate_key answers them from its memory. Those are checked on the event loop: a hop to a worker thread
+# and back costs a request more than the check. Any other key (new, expired, invalid) is looked up in the
+# threadpool, since that may read the database. Should the services' cache forget a key early (a revocation in
+# this process clears it), the check still happens, as one database read on the loop, and stays correct.
+_in_memory: dict[str, float] = {}
+
+
+async def caller(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    return authenticate_key(ctx, credentials.credentials if credentials else None)
+    key = credentials.credentials if credentials else None
+    if not key:
+        return authenticate_key(ctx, key)  # raises Unauthorized
+    digest = key_hash(key)
+    started = time.monotonic()
+    try:
+        if _in_memory.get(digest, 0.0) > started:
+            return authenticate_key(ctx, key)
+        who = await run_in_threadpool(authenticate_key, ctx, key)
+    except Unauthorized:
+        _in_memory.pop(digest, None)
+        raise
+    if len(_in_memory) > 10_000:
+        _in_memory.clear()
+    _in_memory[digest] = started + KEY_CACHE_SECONDS  # authenticate_key cached it later than this
+    return who
 
 
 def allow(action: Action) -> Callable[..., Any]:
     """A dependency admitting only roles permitted ``action``: 401 without a key, 403 for other roles; then
     422 for text no backend can store (see :func:`storable_text`), before the body is validated."""
 
-    def permitted(who: Annotated[Principal, Depends(caller)]) -> Principal:
+    # On the event loop: the role check is cheap, and the key lookup goes to the threadpool only when it may
+    # read the database (see caller). A default, not Annotated: with postponed annotations FastAPI cannot
+    # resolve a local name in a hint.
+    async def dependency(request: Request, who: Principal = Depends(caller)) -> Principal:  # noqa: B008
         who.require(action)
-        return who
-
-    # A default, not Annotated: with postponed annotations FastAPI cannot resolve a local name in a hint.
-    async def dependency(request: Request, who: Principal = Depends(permitted)) -> Principal:  # noqa: B008
         await storable_text(request)
         return who
 
