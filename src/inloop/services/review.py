@@ -167,13 +167,16 @@ def release(ctx: Context, who: Principal, task_id: str, lease_token: str) -> Non
 
 
 def _held(conn: Connection, task_id: str, token: str, who: Principal, now: int) -> TaskRow:
-    row = tasks.held(conn, task_id, token, who.id, now)
-    if row is not None:
+    """The task, locked, if ``who`` holds a live lease on it with ``token``; else a conflict."""
+    return _lease_checked(tasks.get(conn, task_id, lock=True), task_id, token, who, now)
+
+
+def _lease_checked(row: TaskRow | None, task_id: str, token: str, who: Principal, now: int) -> TaskRow:
+    if row is not None and tasks.leased_to(row, token, who.id, now):
         return row
-    existing = tasks.get(conn, task_id)
-    if existing is None:
+    if row is None:
         raise NotFound("task", task_id)
-    if existing.status == "done":
+    if row.status == "done":
         raise LeaseConflict(task_id, "the task is already decided")
     raise LeaseConflict(task_id, "the lease is stale, expired or held by someone else")
 
@@ -197,8 +200,10 @@ def decide(
         # its tasks, then audit chain heads (as the SLA sweep does); on PostgreSQL a decision racing a
         # breach of the same item then waits for it instead of deadlocking.
         item = items.get_for_task_locked(conn, task_id)
-        task = _held(conn, task_id, lease_token, who, now)
-        assert item is not None  # a held task has an item
+        item_tasks = tasks.for_item(conn, item.id, lock=True) if item is not None else []
+        mine = next((t for t in item_tasks if t.id == task_id), None)
+        task = _lease_checked(mine, task_id, lease_token, who, now)
+        assert item is not None  # a task has an item
         if task.kind == GOLD:  # scored, never applied to the item
             return gold.answer(
                 conn, ctx, who, task, verdict=parsed, output=output, reason=reason, category=category, now=now
@@ -240,23 +245,28 @@ def decide(
         elif task.kind == TaskKind.ADJUDICATION.value:
             item = _finalise(conn, ctx, item, vote, who.actor, reason, category, now, adjudicated=True)
         else:
-            mine = {"verdict": parsed.value, "output": output, "reviewer": who.name}
+            review = {"verdict": parsed.value, "output": output, "reviewer": who.name}
+            item_tasks = [replace(t, status="done") if t.id == task.id else t for t in item_tasks]
             item = _after_review(
-                conn, ctx, task, item, {**mine, "reason": reason or "", "category": category}, now
+                conn, ctx, item, item_tasks, {**review, "reason": reason or "", "category": category}, now
             )
         return resource(item)
 
 
 def _after_review(
-    conn: Connection, ctx: Context, task: TaskRow, item: ItemRow, mine: dict[str, Any], now: int
+    conn: Connection,
+    ctx: Context,
+    item: ItemRow,
+    item_tasks: list[TaskRow],
+    mine: dict[str, Any],
+    now: int,
 ) -> ItemRow:
     """When every review task of the item is done: finalise on agreement, else open an adjudication.
     ``mine`` is the review just stored; when it is the item's only review the reviews are not read back."""
-    item_tasks = tasks.for_item(conn, task.item_id)
     siblings = [t for t in item_tasks if t.kind == TaskKind.REVIEW.value]
     if any(t.status in ("open", "leased") for t in siblings):
         return item
-    done = [mine] if len(siblings) == 1 else reviews_of(conn, task.item_id, kinds=(TaskKind.REVIEW.value,))
+    done = [mine] if len(siblings) == 1 else reviews_of(conn, item.id, kinds=(TaskKind.REVIEW.value,))
     votes = [Vote(Verdict(r["verdict"]), r["output"]) for r in done]
     rule = ctx.policy.task(item.task_type).consensus
     agreed = consensus(votes, rule)

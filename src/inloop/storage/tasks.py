@@ -74,11 +74,15 @@ def get(conn: Connection, task_id: str, *, lock: bool = False) -> TaskRow | None
     return _row(r) if r else None
 
 
-def for_item(conn: Connection, item_id: str) -> list[TaskRow]:
-    rows = conn.execute(
-        select(tasks).where(tasks.c.item_id == item_id).order_by(tasks.c.created_ms, tasks.c.id)
-    )
-    return [_row(r) for r in rows]
+_FOR_ITEM = (
+    select(tasks).where(tasks.c.item_id == bindparam("of_item")).order_by(tasks.c.created_ms, tasks.c.id)
+)
+_FOR_ITEM_LOCKED = _FOR_ITEM.with_for_update()
+
+
+def for_item(conn: Connection, item_id: str, *, lock: bool = False) -> list[TaskRow]:
+    """Every task of an item, oldest first (locked with ``lock``)."""
+    return [_row(r) for r in conn.execute(_FOR_ITEM_LOCKED if lock else _FOR_ITEM, {"of_item": item_id})]
 
 
 def skills_of(conn: Connection, task_id: str) -> list[str]:
@@ -196,18 +200,14 @@ def claim(
     ]
 
 
-def held(conn: Connection, task_id: str, token: str, user_id: str, now_ms: int) -> TaskRow | None:
-    """The task, locked, if ``user_id`` holds a live lease on it with ``token``; else None."""
-    row = get(conn, task_id, lock=True)
-    if (
-        row is None
-        or row.status != "leased"
-        or row.lease_token != token
-        or row.lease_owner != user_id
-        or (row.lease_expires_ms or 0) < now_ms
-    ):
-        return None
-    return row
+def leased_to(row: TaskRow, token: str, user_id: str, now_ms: int) -> bool:
+    """Whether ``user_id`` holds a live lease on the task with ``token``."""
+    return (
+        row.status == "leased"
+        and row.lease_token == token
+        and row.lease_owner == user_id
+        and (row.lease_expires_ms or 0) >= now_ms
+    )
 
 
 def set_fields(conn: Connection, task_id: str, **values: Any) -> None:
