@@ -52,7 +52,7 @@ from inloop.checks.injection_rules import (
     Rule,
     RuleSet,
 )
-from inloop.checks.text import WORDS, Recurring, lower
+from inloop.checks.text import WORDS, Recurring, lower, word_starts
 from inloop.domain.findings import CheckResult, Span
 from inloop.domain.item import Item
 
@@ -116,7 +116,13 @@ class InjectionCheck(Check[InjectionOptions]):
         best = 0.0
         for field, text, rules in _texts(item, self.options.fields):
             if field == "output":
-                found = [*_scan(field, text, rules), *_verbatim_leak(item, text)]
+                lowered = lower(text)
+                low = _unmask(lowered)
+                vocabulary = set(WORDS.findall(low))
+                # The leak test reads the words of the lower-cased text: the same unless _unmask changed it.
+                plain = vocabulary if low is lowered else None
+                found = [*_scan(field, text, rules, low=low, vocabulary=vocabulary)]
+                found += _verbatim_leak(item, text, plain)
             else:
                 found = _scan_recurring(field, text, rules)
             hits += found
@@ -184,18 +190,28 @@ def _combine(hits: Sequence[_Hit]) -> float:
     return 1.0 - miss
 
 
-def _scan(field: str, text: str, rules: RuleSet, depth: int = 0) -> Iterator[_Hit]:
-    """Every rule hit in ``text``, with discounts applied; also looks inside obfuscated and base64 text."""
-    low = _normalise(text)
-    vocabulary = set(WORDS.findall(low))
+def _scan(
+    field: str,
+    text: str,
+    rules: RuleSet,
+    depth: int = 0,
+    *,
+    low: str | None = None,
+    vocabulary: set[str] | None = None,
+) -> Iterator[_Hit]:
+    """Every rule hit in ``text``, with discounts applied; also looks inside obfuscated and base64 text.
+
+    A caller that has them passes ``low`` (``_normalise(text)``) and ``vocabulary`` (its set of ``WORDS``).
+    """
+    if low is None:
+        low = _normalise(text)
+    if vocabulary is None:
+        vocabulary = set(WORDS.findall(low))
     starts: dict[str, list[int]] = {}
     personas: tuple[int, int] | None = None
     unrestricted = False
     for rule in rules.applicable(low, vocabulary):
-        if rule.leads and not starts:
-            for word in WORDS.finditer(low):
-                starts.setdefault(word.group(), []).append(word.start())
-        for m in _matches(rule, text, low, starts):
+        for m in _matches(rule, text, low, vocabulary, starts):
             weight = rule.weight
             if rule.imperative and not _imperative(low, m.start()):
                 weight *= _INDIRECT_FACTOR
@@ -224,12 +240,23 @@ def _scan(field: str, text: str, rules: RuleSet, depth: int = 0) -> Iterator[_Hi
             yield from _encoded(field, text, rules)
 
 
-def _matches(rule: Rule, text: str, low: str, starts: dict[str, list[int]]) -> Iterator[re.Match[str]]:
-    """The matches of ``rule``: tried at its lead words when it has them, else searched for everywhere."""
+def _matches(
+    rule: Rule, text: str, low: str, vocabulary: set[str], starts: dict[str, list[int]]
+) -> Iterator[re.Match[str]]:
+    """The matches of ``rule``: tried at its lead words when it has them, else searched for everywhere.
+
+    ``starts`` keeps, for each lead word looked up so far, where it stands as a whole word in ``low``.
+    """
     if not rule.leads:
         yield from rule.pattern.finditer(text if rule.case_sensitive else low)
         return
-    positions = sorted(p for word in rule.leads.intersection(starts) for p in starts[word])
+    positions: list[int] = []
+    for word in rule.leads.intersection(vocabulary):
+        found = starts.get(word)
+        if found is None:
+            found = starts[word] = word_starts(low, word)
+        positions += found
+    positions.sort()
     end = 0
     for pos in positions:
         if pos >= end and (m := rule.pattern.match(low, pos)):
@@ -294,9 +321,14 @@ def _starts_imperative(clause: str) -> bool:
 
 def _normalise(text: str) -> str:
     """Lower-case, with invisible characters as spaces and full-width letters as ASCII; same length."""
-    low = lower(text)
+    return _unmask(lower(text))
+
+
+def _unmask(low: str) -> str:
+    """``low`` with invisible characters as spaces and full-width letters as ASCII; ``low`` itself when it
+    has none."""
     if not low.isascii() and _ODD.search(low):
-        low = low.translate(_INVISIBLE).translate(_FULLWIDTH)
+        return low.translate(_INVISIBLE).translate(_FULLWIDTH)
     return low
 
 
@@ -407,8 +439,10 @@ def _marks(text: str, quote: str) -> list[int]:
     return out
 
 
-def _verbatim_leak(item: Item, output: str) -> list[_Hit]:
-    """A long stretch of a system message repeated in the output: the prompt itself, leaked."""
+def _verbatim_leak(item: Item, output: str, output_words: set[str] | None = None) -> list[_Hit]:
+    """A long stretch of a system message repeated in the output: the prompt itself, leaked.
+
+    ``output_words`` is the set of ``WORDS`` of ``lower(output)`` when the caller has it."""
     systems = [m.content for m in item.input_messages() if m.role in ("system", "developer")]
     if not systems:
         return []
@@ -419,7 +453,8 @@ def _verbatim_leak(item: Item, output: str) -> list[_Hit]:
         vocabulary.update(words)
         grams.update(zip(*(words[i:] for i in range(_VERBATIM_WORDS)), strict=False))
     low = lower(output)
-    if len(vocabulary.intersection(WORDS.findall(low))) < _VERBATIM_WORDS:
+    common = vocabulary.intersection(WORDS.findall(low) if output_words is None else output_words)
+    if len(common) < _VERBATIM_WORDS:
         return []
     tokens = [(m.group(), m.start(), m.end()) for m in WORDS.finditer(low)]
     words = [t[0] for t in tokens]

@@ -229,6 +229,30 @@ LIGHT = frozenset(
 """Terms that carry little of a claim: a check may count them for less than a content word."""
 
 
+def word_starts(low: str, word: str) -> list[int]:
+    """Where ``word`` (a run of word characters) stands as a whole token in ``low``: the starts of the
+    ``WORDS`` matches equal to it.
+
+    A few ``str.find`` calls in C, where indexing every token of the text is a Python step per word. An
+    occurrence overlapping the one before cannot be a token (a word character would precede it), so the
+    search goes on from the end of each.
+    """
+    out: list[int] = []
+    size = len(word)
+    at = low.find(word)
+    while at >= 0:
+        end = at + size
+        if (at == 0 or not _is_word_char(low[at - 1])) and (end == len(low) or not _is_word_char(low[end])):
+            out.append(at)
+        at = low.find(word, end)
+    return out
+
+
+def _is_word_char(char: str) -> bool:
+    """Whether ``re``'s ``\\w`` matches ``char`` (it tests ``str.isalnum`` and the underscore)."""
+    return char.isalnum() or char == "_"
+
+
 def content_words(low: str) -> tuple[set[str], set[str]]:
     """All words of lower-cased text, and its content words (stop words and bare numbers dropped)."""
     vocabulary = set(WORDS.findall(low))
