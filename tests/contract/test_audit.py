@@ -12,8 +12,9 @@ from sqlalchemy import delete, select, update
 from inloop.services import audit_trail, intake, review
 from inloop.services.context import Context
 from inloop.storage.tables import audit_events
+from testkit import MATRIX_POLICY
 from testkit.cli import run_inloop
-from testkit.service import make_user
+from testkit.service import make_context, make_user
 
 
 def busy(ctx: Context) -> list[str]:
@@ -119,3 +120,23 @@ def test_cli_audit_verify(ctx: Context, db_url: str, tmp_path: Path, tamper: boo
         assert bad.returncode == 1
         assert f"chain {target.chain} event {target.seq}" in bad.stderr
         assert "Traceback" not in bad.stderr
+
+
+def test_chains_stay_whole_when_two_servers_append_in_turn(ctx: Context, db_url: str, clock: Any) -> None:
+    """Each server remembers where it last left a chain head and skips reading it; when another server has
+    moved the head since, the guess matches nothing and it reads the head instead, so no event is lost,
+    duplicated or chained to the wrong predecessor."""
+    other = make_context(db_url, MATRIX_POLICY, clock)  # a second engine: another server on the database
+    try:
+        ids = []
+        for n in range(40):  # 40 items over 16 chains: both servers hit chains the other moved
+            target = ctx if n % 3 else other
+            item, _ = intake.submit(target, {"task_type": "support_reply", "output": f"turn {n}"}, actor="t")
+            ids.append(item["id"])
+        result = audit_trail.verify(ctx)
+        assert result["ok"] is True, result["first_bad"]
+        events = audit_trail.events(ctx, None, None, limit=10_000)
+        created = [e for e in events if e["event"] == "item.created"]
+        assert sorted(e["item_id"] for e in created) == sorted(ids)
+    finally:
+        other.db.close()

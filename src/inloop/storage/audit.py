@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 
 from inloop.domain.audit import (
     ITEM_CHAINS,
@@ -27,24 +28,35 @@ _HEAD = (
     .with_for_update()
 )
 _INSERT = audit_events.insert()
-_MOVE_HEAD = (
+# The head moves only if it is where this process last saw it: then no read of it is needed (a stale guess,
+# after another process or a rolled-back transaction moved it, matches no row and falls back to the read).
+_MOVE_HEAD_FROM = (
     update(audit_heads)
-    .where(audit_heads.c.chain == bindparam("c"))
+    .where(
+        audit_heads.c.chain == bindparam("c"),
+        audit_heads.c.seq == bindparam("from_seq"),
+        audit_heads.c.hash == bindparam("from_hash"),
+    )
     .values(seq=bindparam("s"), hash=bindparam("h"))
 )
-# PostgreSQL: the events (one JSON document) and the moved head in one statement, one round trip.
-_APPEND_AND_MOVE_HEAD_PG = text(
+# PostgreSQL: move the head (as above) and insert the events (one JSON document) in one round trip.
+_MOVE_HEAD_FROM_AND_APPEND_PG = text(
     """
-    WITH appended AS (
-        INSERT INTO audit_events (chain, seq, item_id, event, actor, at_ms, data, prev_hash, hash)
-        SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(
-            chain integer, seq bigint, item_id varchar, event varchar, actor varchar, at_ms bigint,
-            data jsonb, prev_hash varchar, hash varchar
-        )
+    WITH moved AS (
+        UPDATE audit_heads SET seq = :s, hash = :h
+        WHERE chain = :c AND seq = :from_seq AND hash = :from_hash
+        RETURNING chain
     )
-    UPDATE audit_heads SET seq = :s, hash = :h WHERE chain = :c
+    INSERT INTO audit_events (chain, seq, item_id, event, actor, at_ms, data, prev_hash, hash)
+    SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(
+        chain integer, seq bigint, item_id varchar, event varchar, actor varchar, at_ms bigint,
+        data jsonb, prev_hash varchar, hash varchar
+    )
+    WHERE EXISTS (SELECT 1 FROM moved)
     """
 )
+_Pending = tuple[str | None, str, str, int, dict[str, Any]]
+_heads_seen: WeakKeyDictionary[Engine, dict[int, tuple[int, str]]] = WeakKeyDictionary()
 
 
 def append(
@@ -71,45 +83,60 @@ def flush(conn: Connection) -> None:
     pending = conn.info.pop(_PENDING, None)
     if not pending:
         return
-    by_chain: dict[int, list[tuple[str | None, str, str, int, dict[str, Any]]]] = {}
+    by_chain: dict[int, list[_Pending]] = {}
     for entry in pending:
         by_chain.setdefault(chain_for(entry[0]), []).append(entry)
+    seen = _heads_seen.setdefault(conn.engine, {})
     for chain in sorted(by_chain):
-        head = conn.execute(_HEAD, {"chain": chain}).one()
-        seq, prev = head.seq, head.hash
-        rows = []
-        for item_id, event, actor, at_ms, data in by_chain[chain]:
-            seq += 1
-            digest = event_hash(
-                chain=chain,
-                seq=seq,
-                item_id=item_id,
-                event=event,
-                actor=actor,
-                at_ms=at_ms,
-                data=data,
-                prev_hash=prev,
-            )
-            rows.append(
-                {
-                    "chain": chain,
-                    "seq": seq,
-                    "item_id": item_id,
-                    "event": event,
-                    "actor": actor,
-                    "at_ms": at_ms,
-                    "data": data,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
-            prev = digest
-        moved = {"c": chain, "s": seq, "h": prev}
-        if conn.dialect.name == "postgresql":
-            conn.execute(_APPEND_AND_MOVE_HEAD_PG, {"events": json.dumps(rows), **moved})
-        else:
-            conn.execute(_INSERT, rows)
-            conn.execute(_MOVE_HEAD, moved)
+        guess = seen.get(chain)
+        moved = _append(conn, chain, by_chain[chain], guess) if guess is not None else None
+        if moved is None:
+            head = conn.execute(_HEAD, {"chain": chain}).one()
+            moved = _append(conn, chain, by_chain[chain], (head.seq, head.hash))
+            assert moved is not None, "a locked head moves"
+        seen[chain] = moved
+
+
+def _append(
+    conn: Connection, chain: int, entries: list[_Pending], head: tuple[int, str]
+) -> tuple[int, str] | None:
+    """Chain ``entries`` after ``head`` and write them, if the head is still there; the new head, or None."""
+    seq, prev = head
+    rows = []
+    for item_id, event, actor, at_ms, data in entries:
+        seq += 1
+        digest = event_hash(
+            chain=chain,
+            seq=seq,
+            item_id=item_id,
+            event=event,
+            actor=actor,
+            at_ms=at_ms,
+            data=data,
+            prev_hash=prev,
+        )
+        rows.append(
+            {
+                "chain": chain,
+                "seq": seq,
+                "item_id": item_id,
+                "event": event,
+                "actor": actor,
+                "at_ms": at_ms,
+                "data": data,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    move = {"c": chain, "s": seq, "h": prev, "from_seq": head[0], "from_hash": head[1]}
+    if conn.dialect.name == "postgresql":
+        written = conn.execute(_MOVE_HEAD_FROM_AND_APPEND_PG, {**move, "events": json.dumps(rows)})
+        return (seq, prev) if written.rowcount == len(rows) else None
+    if conn.execute(_MOVE_HEAD_FROM, move).rowcount != 1:
+        return None
+    conn.execute(_INSERT, rows)
+    return seq, prev
 
 
 def _event(row: Any) -> AuditEvent:
