@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from inloop.storage import tasks
 from inloop.storage.tables import reviews, users
 from inloop.storage.tasks import TaskRow
 
 _INSERT = reviews.insert()
+# PostgreSQL: close the task and store the review in one round trip.
+_CLOSE_AND_INSERT_PG = text(
+    """
+    WITH closed AS (
+        UPDATE tasks SET status = 'done', done_ms = :decided_ms, lease_token = NULL, lease_expires_ms = NULL
+        WHERE id = :task_id
+    )
+    INSERT INTO reviews (id, task_id, item_id, kind, reviewer, verdict, output, reason, category, claimed_ms,
+                         decided_ms, handling_ms)
+    VALUES (:id, :task_id, :item_id, :kind, :reviewer, :verdict, :output, :reason, :category, :claimed_ms,
+            :decided_ms, :handling_ms)
+    """
+)
 
 
 def insert(conn: Connection, **values: Any) -> None:
@@ -33,22 +46,25 @@ def record_decision(
 ) -> None:
     """Store one person's decision on a leased task and close the task."""
     claimed = task.claimed_ms or now_ms
-    insert(
-        conn,
-        id=review_id,
-        task_id=task.id,
-        item_id=task.item_id,
-        kind=kind,
-        reviewer=reviewer,
-        verdict=verdict,
-        output=output,
-        reason=reason or "",
-        category=category,
-        claimed_ms=claimed,
-        decided_ms=now_ms,
-        handling_ms=now_ms - claimed,
-    )
-    tasks.finish(conn, task.id, now_ms)
+    review = {
+        "id": review_id,
+        "task_id": task.id,
+        "item_id": task.item_id,
+        "kind": kind,
+        "reviewer": reviewer,
+        "verdict": verdict,
+        "output": output,
+        "reason": reason or "",
+        "category": category,
+        "claimed_ms": claimed,
+        "decided_ms": now_ms,
+        "handling_ms": now_ms - claimed,
+    }
+    if conn.dialect.name == "postgresql":
+        conn.execute(_CLOSE_AND_INSERT_PG, review)
+    else:
+        insert(conn, **review)
+        tasks.finish(conn, task.id, now_ms)
 
 
 def for_item(conn: Connection, item_id: str, kinds: Sequence[str] | None = None) -> list[Any]:
