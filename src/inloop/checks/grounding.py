@@ -90,9 +90,12 @@ _WINDOW = 4
 _STRIDE = 2
 """An output sentence may draw on a window of 4 consecutive context sentences; windows start every other
 sentence, so any 3 consecutive sentences share a window (tuned on the labelled set: 3 to 5 tie)."""
-_LIGHT_WEIGHT = 0.3
-_NUMBER_WEIGHT = 2.0
-"""A number is the part of a claim most worth getting right: it weighs as two content words."""
+_WEIGHT = 10
+_LIGHT_WEIGHT = 3
+_NUMBER_WEIGHT = 20
+"""Weights in tenths of a content word (a light term 0.3, a number 2): a number is the part of a claim most
+worth getting right, so it weighs as two content words. Whole numbers add up exactly in any order, so the
+support of a sentence does not depend on the order in which a set yields its terms."""
 
 
 class GroundingOptions(Options):
@@ -198,7 +201,7 @@ class _Claim:
         self.start = start
         self.end = end
         self.words = words
-        self.terms: dict[str, float] | None = None
+        self.terms: dict[str, int] | None = None
         self.negated = False
 
 
@@ -245,11 +248,11 @@ def _by_sentence(claims: Sequence[_Claim], mentions: list[Mention]) -> list[list
 
 def _claim_terms(
     low: str, words: set[str], content: set[str], mentions: list[Mention]
-) -> dict[str, float] | None:
+) -> dict[str, int] | None:
     """The weighted terms of a factual sentence, or None when the sentence is not a claim."""
     if low.rstrip().endswith(("?", ":")):
         return None
-    terms = {t: _LIGHT_WEIGHT if t in LIGHT else 1.0 for t in terms_of(content)}
+    terms = {t: _LIGHT_WEIGHT if t in LIGHT else _WEIGHT for t in terms_of(content)}
     if not mentions and (
         len(terms) < _CLAIM_FLOOR
         or (len(terms) <= 6 and _NON_CLAIM.match(low))
@@ -384,7 +387,7 @@ class _Source:
                     postings.setdefault("#" + key, set()).update(self.windows[first + i])
         self.values = [Decimal(k) for k in self.number_keys if _DECIMAL.fullmatch(k)]
 
-    def denies(self, terms: dict[str, float], window: int) -> bool:
+    def denies(self, terms: dict[str, int], window: int) -> bool:
         """Whether a sentence of ``window`` that shares two or more of ``terms`` states a negation."""
         return any(
             self.negative[sid] and len(self.terms[sid].intersection(terms)) >= 2
@@ -402,10 +405,11 @@ class _Source:
         tolerance = abs(mention.approx) * Decimal("0.05")
         return any(abs(v - mention.approx) <= tolerance for v in self.values)
 
-    def support(self, terms: dict[str, float]) -> tuple[float, int | None]:
-        """The largest share of ``terms``' weight that one window holds, and that window."""
-        total = 0.0
-        hits: dict[int, float] = {}
+    def support(self, terms: dict[str, int]) -> tuple[float, int | None]:
+        """The largest share of ``terms``' weight that one window holds, and that window (the first of
+        those that hold as much)."""
+        total = 0
+        hits: dict[int, int] = {}
         postings = self.postings
         for key, weight in terms.items():
             total += weight
@@ -417,11 +421,12 @@ class _Source:
             else:
                 windows = postings.get(key, _NONE)
             for w in windows:
-                hits[w] = hits.get(w, 0.0) + weight
+                hits[w] = hits.get(w, 0) + weight
         if not hits:
             return (0.0 if total else 1.0), None
-        best = max(hits, key=hits.__getitem__)
-        return hits[best] / total, best
+        most = max(hits.values())
+        best = min(w for w, weight in hits.items() if weight == most)
+        return most / total, best
 
 
 _NONE: frozenset[int] = frozenset()

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from inloop.checks.grounding import GroundingCheck
+from inloop.checks.grounding import GroundingCheck, _Source
 from inloop.checks.registry import check_class
-from inloop.checks.text import numbers, sentences, stem, term_set
+from inloop.checks.text import numbers, sentences, stem, term, term_set
 from inloop.domain.item import Item
 
 RETURNS = (
@@ -216,3 +216,20 @@ def test_stemming_is_consistent_across_forms() -> None:
     assert len({stem(w) for w in ("refund", "refunds", "refunded", "refunding")}) == 1
     assert stem("cancellation") == stem("cancelled") == stem("cancel")
     assert term_set("The customers purchased it") == term_set("customer buys it")
+
+
+def test_a_tie_between_windows_goes_to_the_first() -> None:
+    # Refunds are stated at both ends of ten sentences, so two windows hold the claim equally well; the
+    # verdict must not hang on which one a set happens to yield first (PYTHONHASHSEED differs per process).
+    filler = [f"Line {n} here." for n in range(8)]
+    passage = " ".join(["Refunds take five days.", *filler, "Refunds take five days."])
+    source = _Source([passage], {"ref", "tak", "fiv", "day"})
+    share, window = source.support({term(w): 10 for w in ("refunds", "take", "days")})
+    assert (share, window) == (1.0, 0)
+
+
+def test_support_weights_add_up_exactly() -> None:
+    source = _Source(["Refunds are quick. Make a new order."], {"ref", "qui", "mak", "new", "ord"})
+    terms = {term("refunds"): 10, term("quick"): 10, term("make"): 3, term("new"): 3, "xyz": 10, "abc": 3}
+    share, _ = source.support(terms)
+    assert share == 26 / 39
