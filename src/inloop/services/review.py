@@ -313,13 +313,8 @@ def _finalise(
         now=now,
     )
     was_released = item.decision is not None and item.decision.get("provisional")
-    changes: dict[str, Any] = {
-        "status": "decided",
-        "decision": final,
-        "decided_ms": now,
-        "sla_state": "done" if item.sla_state == "running" else item.sla_state,
-    }
-    items.set_fields(conn, item.id, **changes)
+    sla_state = "done" if item.sla_state == "running" else item.sla_state
+    items.decide(conn, item.id, decision=final, decided_ms=now, sla_state=sla_state)
     if cancel_open:
         tasks.cancel_open(conn, item.id, now)
     event = "item.revised" if was_released and vote.verdict is not Verdict.APPROVE else "item.decided"
@@ -327,7 +322,7 @@ def _finalise(
     if adjudicated:
         record(conn, ctx, "review.adjudicated", actor=by, item_id=item.id, now_ms=now, data=data)
     record(conn, ctx, event, actor=by, item_id=item.id, now_ms=now, data=data)
-    return replace(item, **changes)
+    return replace(item, status="decided", decision=final, decided_ms=now, sla_state=sla_state)
 
 
 def _audited(

@@ -81,6 +81,27 @@ def by_idempotency_key(conn: Connection, key: str) -> ItemRow | None:
     return _row(r) if r else None
 
 
+_DECIDE = (
+    update(items)
+    .where(items.c.id == bindparam("item_id"))
+    .values(
+        status="decided",
+        decision=bindparam("final"),
+        decided_ms=bindparam("at_ms"),
+        sla_state=bindparam("new_sla_state"),
+    )
+)
+
+
+def decide(
+    conn: Connection, item_id: str, *, decision: dict[str, Any], decided_ms: int, sla_state: str
+) -> None:
+    """Record an item's final decision (prebuilt: every review that finalises an item runs it)."""
+    conn.execute(
+        _DECIDE, {"item_id": item_id, "final": decision, "at_ms": decided_ms, "new_sla_state": sla_state}
+    )
+
+
 def set_fields(conn: Connection, item_id: str, **values: Any) -> None:
     conn.execute(update(items).where(items.c.id == item_id).values(**values))
 

@@ -60,15 +60,14 @@ def deactivate(conn: Connection, webhook_id: str) -> bool:
     return result.rowcount == 1
 
 
+_SUBSCRIPTIONS = select(webhooks.c.id, webhooks.c.events).where(webhooks.c.active.is_(True))
+
+
 def enqueue(
     conn: Connection, *, event: str, item_id: str | None, payload: dict[str, Any], now_ms: int
 ) -> int:
     """Add one delivery per active webhook subscribed to ``event``; returns how many."""
-    subscribed = [
-        w.id
-        for w in conn.execute(select(webhooks.c.id, webhooks.c.events).where(webhooks.c.active.is_(True)))
-        if event in w.events
-    ]
+    subscribed = [w.id for w in conn.execute(_SUBSCRIPTIONS) if event in w.events]
     rows = [
         {
             "id": new_id("msg"),
