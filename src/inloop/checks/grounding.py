@@ -33,6 +33,7 @@ from inloop.checks.text import (
     LIGHT,
     STOPWORDS,
     SYNONYM_PREFIXES,
+    TERMS,
     WORDS,
     Mention,
     Recurring,
@@ -40,8 +41,8 @@ from inloop.checks.text import (
     lower,
     numbers,
     sentences,
+    term,
     terms_of,
-    without_numbers,
     word_set,
 )
 from inloop.domain.findings import CheckResult, Span
@@ -251,9 +252,7 @@ def _claim_terms(
     """The weighted terms of a factual sentence, or None when the sentence is not a claim."""
     if low.rstrip().endswith(("?", ":")):
         return None
-    terms = dict.fromkeys(terms_of(content), _WEIGHT)
-    for light in LIGHT.intersection(terms):
-        terms[light] = _LIGHT_WEIGHT
+    terms = {t: _LIGHT_WEIGHT if t in LIGHT else _WEIGHT for t in terms_of(content)}
     if not mentions and (
         len(terms) < _CLAIM_FLOOR
         or (len(terms) <= 6 and _NON_CLAIM.match(low))
@@ -308,11 +307,11 @@ def _read_passage(passage: str) -> _Passage:
     words_of: list[tuple[tuple[str, str], ...]] = []
     negative: list[bool] = []
     vocabulary: set[str] = set()
+    get = TERMS.get
     for a, b in spans:
         words = set(WORDS.findall(low, a, b))
         vocabulary |= words
-        content = without_numbers(words - STOPWORDS)
-        words_of.append(tuple(zip([w[:3] for w in content], terms_of(content), strict=True)))
+        words_of.append(tuple((w[:3], get(w) or term(w)) for w in words - STOPWORDS if w[0] > "9"))
         negative.append(
             not words.isdisjoint(_NEGATIVE) or (low.find("un", a, b) >= 0 and _has_un_word(words))
         )

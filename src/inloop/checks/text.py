@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Hashable, Iterable, Iterator
 from decimal import Decimal
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -256,15 +256,8 @@ def _is_word_char(char: str) -> bool:
 def content_words(low: str) -> tuple[set[str], set[str]]:
     """All words of lower-cased text, and its content words (stop words and bare numbers dropped)."""
     vocabulary = set(WORDS.findall(low))
-    return vocabulary, without_numbers(vocabulary - STOPWORDS)
-
-
-def without_numbers(words: set[str]) -> set[str]:
-    """``words`` without those that start with a digit (bare numbers); ``words`` itself when it has none
-    (the smallest word then starts with a letter, and ``min`` runs in C)."""
-    if words and min(words)[0] <= "9":
-        return {w for w in words if w[0] > "9"}
-    return words
+    content = {w for w in vocabulary - STOPWORDS if w[0] > "9"}  # no bare numbers
+    return vocabulary, content
 
 
 TERMS: dict[str, str] = {}
@@ -288,12 +281,8 @@ def term(word: str) -> str:
 
 def terms_of(words: Iterable[str]) -> list[str]:
     """The terms (stemmed, synonyms merged) of ``words``."""
-    if not isinstance(words, (set, frozenset, list, tuple)):
-        words = list(words)
-    found = list(map(TERMS.get, words))  # in C; only a word not seen before needs term()
-    if None in found:
-        return [t or term(w) for t, w in zip(found, words, strict=True)]
-    return cast(list[str], found)
+    get = TERMS.get
+    return [get(word) or term(word) for word in words]
 
 
 def term_set(text: str) -> set[str]:
@@ -547,17 +536,12 @@ def _matches_at(pattern: re.Pattern[str], low: str, words: Iterable[str]) -> Ite
 
 
 _RANGE = re.compile(r"\s*(?:-|–|—|to)\s*")
-_UNITS = frozenset(("amount", "percent"))
 
 
 def _spread_units(text: str, mentions: list[Mention]) -> None:
     """Give both ends of a range the unit one end has: "$10-20" states $20, "10-15%" states 10%."""
     for left, right in itertools.pairwise(mentions):
-        kinds = (left.kind, right.kind)
-        # Only a plain number next to an amount or a percentage can take a unit: test the gap for those.
-        if "number" not in kinds or not _UNITS.intersection(kinds):
-            continue
-        if not _RANGE.fullmatch(text, left.end, right.start):
+        if left.kind == right.kind or not _RANGE.fullmatch(text, left.end, right.start):
             continue
         for a, b in ((left, right), (right, left)):
             if a.kind in ("amount", "percent") and b.kind == "number":

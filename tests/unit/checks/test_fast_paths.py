@@ -337,20 +337,3 @@ def test_month_and_number_words_are_found_as_by_a_full_scan(text: str) -> None:
     ):
         found = [m.span() for m in text_tools._matches_at(pattern, low, vocabulary & words)]
         assert found == [m.span() for m in pattern.finditer(low)]
-
-
-# --- grounding terms: set operations and map() in place of per-word loops -----------------------------------
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.sets(st.text(alphabet=st.sampled_from(list("ab9_0é٣z")), min_size=1, max_size=4), max_size=8))
-def test_without_numbers_drops_what_the_plain_filter_drops(words: set[str]) -> None:
-    assert text_tools.without_numbers(words) == {w for w in words if w[0] > "9"}
-
-
-def test_terms_of_matches_term_word_by_word() -> None:
-    words = [w for text in TEXTS[:200] for w in WORDS.findall(lower(text))]
-    text_tools.TERMS.clear()
-    assert text_tools.terms_of(words) == [text_tools.term(w) for w in words]  # fresh: the slow path
-    assert text_tools.terms_of(set(words)) == [text_tools.term(w) for w in set(words)]  # memoised
-    assert text_tools.terms_of(iter(words[:50])) == [text_tools.term(w) for w in words[:50]]
