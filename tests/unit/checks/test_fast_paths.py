@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inloop import Gate
+from inloop.checks import injection
 from inloop.checks import text as text_tools
 from inloop.checks.grounding import GroundingCheck, GroundingOptions
 from inloop.checks.injection import InjectionCheck, InjectionOptions
@@ -197,6 +198,16 @@ def test_word_starts_on_the_labelled_texts() -> None:
             index.setdefault(m.group(), []).append(m.start())
         for word in ("do", "no", "a", "you", "ignore", "set", "let"):
             assert text_tools.word_starts(low, word) == index.get(word, [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab \u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\uff41é")), max_size=20
+    )
+)
+def test_hidden_characters_are_found_as_by_a_class_search(text: str) -> None:
+    assert injection._has_hidden(text) == bool(re.search("[\u200b\u200c\u200d\u2060\ufeff\u00ad]", text))
 
 
 def test_a_recurring_passage_is_judged_the_same_in_any_field() -> None:
