@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from inloop.api.deps import Ctx, allow
+from inloop.api.responses import Json
 from inloop.clock import parse_window
 from inloop.domain.access import Action
 from inloop.services import gold
@@ -31,8 +32,8 @@ class GoldRequest(BaseModel):
 
 
 @router.post("", status_code=201, summary="Mark a decided item as gold with its known answer (role: admin)")
-def mark(body: GoldRequest, ctx: Ctx, who: GoldAdmin) -> dict[str, Any]:
-    return gold.mark(
+def mark(body: GoldRequest, ctx: Ctx, who: GoldAdmin) -> Json:
+    marked = gold.mark(
         ctx,
         body.item_id,
         verdict=body.verdict,
@@ -41,11 +42,12 @@ def mark(body: GoldRequest, ctx: Ctx, who: GoldAdmin) -> dict[str, Any]:
         actor=who.actor,
         user_id=who.id,
     )
+    return Json(marked, status_code=201)
 
 
 @router.get("", summary="Gold items and their known answers (role: admin)")
-def listing(ctx: Ctx, who: GoldAdmin, include_inactive: bool = False) -> dict[str, Any]:
-    return {"gold": gold.listing(ctx, include_inactive=include_inactive)}
+def listing(ctx: Ctx, who: GoldAdmin, include_inactive: bool = False) -> Json:
+    return Json({"gold": gold.listing(ctx, include_inactive=include_inactive)})
 
 
 @router.get("/accuracy", summary="Reviewer accuracy on gold items (roles: admin, lead, auditor)")
@@ -54,9 +56,9 @@ def accuracy(
     who: MetricsReader,
     since: Annotated[str | None, Query(max_length=40, description="ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(max_length=40, description="ISO 8601, exclusive")] = None,
-) -> dict[str, Any]:
+) -> Json:
     since_ms, until_ms = parse_window(since, until)
-    return gold.accuracy(ctx, since_ms, until_ms)
+    return Json(gold.accuracy(ctx, since_ms, until_ms))
 
 
 @router.delete(

@@ -6,11 +6,12 @@ import asyncio
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from inloop.api.deps import Ctx, allow
+from inloop.api.responses import Json
 from inloop.api.schemas import SubmitItem
 from inloop.domain.access import Action
 from inloop.services import gold, intake
@@ -27,19 +28,20 @@ def submit(
     body: SubmitItem,
     ctx: Ctx,
     who: Submitter,
-    response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> Json:
     data = body.model_dump(mode="json", exclude_none=True, exclude={"idempotency_key"})
     key = idempotency_key or body.idempotency_key
     resource, created = intake.submit(ctx, data, actor=who.actor, user_id=who.id, idempotency_key=key)
-    if not created:
-        response.status_code = 200
-    return resource
+    return Json(resource, status_code=201 if created else 200)
 
 
 @router.get("/{item_id}", summary="An item with its routing and decision (all roles)")
-def get_item(item_id: str, ctx: Ctx, who: Reader) -> dict[str, Any]:
+def get_item(item_id: str, ctx: Ctx, who: Reader) -> Json:
+    return Json(_item(item_id, ctx, who))
+
+
+def _item(item_id: str, ctx: Ctx, who: Principal) -> dict[str, Any]:
     return gold.item_seen_by(ctx, who, intake.get_item(ctx, item_id))
 
 
@@ -53,7 +55,7 @@ async def wait_decision(
 ) -> JSONResponse:
     deadline = time.monotonic() + wait
     while True:
-        item = await run_in_threadpool(get_item, item_id, ctx, who)
+        item = await run_in_threadpool(_item, item_id, ctx, who)
         final = item["decision"] is not None
         if final or time.monotonic() >= deadline:
             body = {"id": item_id, "status": item["status"], "decision": item["decision"]}

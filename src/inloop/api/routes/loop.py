@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from inloop.api.deps import Ctx, allow
+from inloop.api.responses import Json
 from inloop.clock import parse_window
 from inloop.domain.access import Action
 from inloop.domain.exports import FORMATS
@@ -57,8 +58,8 @@ def metrics_summary(
     since: Annotated[str | None, Query(description="ISO 8601; from this time on")] = None,
     until: Annotated[str | None, Query(description="ISO 8601; before this time")] = None,
     task: str | None = None,
-) -> dict[str, Any]:
-    return summary.summary(ctx, *parse_window(since, until), task)
+) -> Json:
+    return Json(summary.summary(ctx, *parse_window(since, until), task))
 
 
 @router.get(

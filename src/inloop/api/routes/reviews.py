@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from inloop.api.deps import Ctx, allow
+from inloop.api.responses import Json
 from inloop.api.schemas import AssignRequest, ClaimRequest, DecisionRequest, LeaseRequest
 from inloop.domain.access import Action
 from inloop.services import review
@@ -19,14 +20,14 @@ Lead = Annotated[Principal, Depends(allow(Action.ASSIGN))]
 
 
 @router.post("/reviews/claim", summary="Lease the next tasks you may take (roles: admin, lead, reviewer)")
-def claim(body: ClaimRequest, ctx: Ctx, who: Reviewer) -> dict[str, Any]:
+def claim(body: ClaimRequest, ctx: Ctx, who: Reviewer) -> Json:
     tasks = review.claim(ctx, who, queue=body.queue, limit=body.limit, lease_seconds=body.lease_seconds)
-    return {"tasks": tasks}
+    return Json({"tasks": tasks})
 
 
 @router.post("/reviews/{task_id}/decision", summary="Decide a task you hold (roles: admin, lead, reviewer)")
-def decide(task_id: str, body: DecisionRequest, ctx: Ctx, who: Reviewer) -> dict[str, Any]:
-    return review.decide(
+def decide(task_id: str, body: DecisionRequest, ctx: Ctx, who: Reviewer) -> Json:
+    decision = review.decide(
         ctx,
         who,
         task_id,
@@ -36,11 +37,12 @@ def decide(task_id: str, body: DecisionRequest, ctx: Ctx, who: Reviewer) -> dict
         reason=body.reason,
         category=body.category,
     )
+    return Json(decision)
 
 
 @router.post("/reviews/{task_id}/heartbeat", summary="Extend your lease (roles: admin, lead, reviewer)")
-def heartbeat(task_id: str, body: LeaseRequest, ctx: Ctx, who: Reviewer) -> dict[str, Any]:
-    return review.heartbeat(ctx, who, task_id, body.lease_token, body.lease_seconds)
+def heartbeat(task_id: str, body: LeaseRequest, ctx: Ctx, who: Reviewer) -> Json:
+    return Json(review.heartbeat(ctx, who, task_id, body.lease_token, body.lease_seconds))
 
 
 @router.post(
@@ -54,9 +56,6 @@ def release(task_id: str, body: LeaseRequest, ctx: Ctx, who: Reviewer) -> Respon
 @router.post(
     "/items/{item_id}/assign", summary="Send an item's open tasks to one reviewer (roles: admin, lead)"
 )
-def assign(item_id: str, body: AssignRequest, ctx: Ctx, who: Lead) -> dict[str, Any]:
-    return {
-        "item_id": item_id,
-        "assigned_to": body.reviewer,
-        "tasks": review.assign(ctx, who, item_id, body.reviewer),
-    }
+def assign(item_id: str, body: AssignRequest, ctx: Ctx, who: Lead) -> Json:
+    tasks = review.assign(ctx, who, item_id, body.reviewer)
+    return Json({"item_id": item_id, "assigned_to": body.reviewer, "tasks": tasks})
