@@ -549,10 +549,11 @@ def bench_http(bk: Backend, sizes: Sizes, tmp: Path) -> dict[str, Any]:
         submit: dict[str, Any] = {}
         for clients in (1, 8):
             log(f"  {bk.name}: HTTP submit, {clients} client(s)")
-            c0 = proc_cpu_seconds(pid)
+            c0, b0 = proc_cpu_seconds(pid), time.process_time()
             run = http_submit(server.url, bk.keys[bk.submitter.name], clients, sizes.http_seconds, clients)
             s = run.summary()
             s["server_cpu_ms_per_op"] = round(1000 * (proc_cpu_seconds(pid) - c0) / max(1, run.ops), 2)
+            s["clients_cpu_ms_per_op"] = round(1000 * (time.process_time() - b0) / max(1, run.ops), 2)
             s["x_label_studio"] = round(run.rate / LS_SUBMIT_PER_S[clients], 1)
             submit[f"{clients}_clients"] = s
         result["submit"] = submit
@@ -572,10 +573,11 @@ def bench_http(bk: Backend, sizes: Sizes, tmp: Path) -> dict[str, Any]:
                 )
             log(f"  {bk.name}: HTTP claim+decide, {reviewers} reviewer(s)")
             keys = [bk.keys[r.name] for r in bk.reviewers[:reviewers]]
-            c0 = proc_cpu_seconds(pid)
+            c0, b0 = proc_cpu_seconds(pid), time.process_time()
             run = http_claim_decide(server.url, keys, sizes.http_seconds)
             s = run.summary()
             s["server_cpu_ms_per_op"] = round(1000 * (proc_cpu_seconds(pid) - c0) / max(1, run.ops), 2)
+            s["clients_cpu_ms_per_op"] = round(1000 * (time.process_time() - b0) / max(1, run.ops), 2)
             s["x_label_studio"] = round(run.rate / LS_CYCLES_PER_S[reviewers], 1)
             cycles[f"{reviewers}_reviewers"] = s
         result["claim_decide"] = cycles
@@ -932,6 +934,7 @@ def table(results: dict[str, Any]) -> str:
                 lines.append(
                     f"HTTP submit {k:>13}: {v['per_s']:>7}/s  p50 {v['latency']['p50_ms']:>7} ms  "
                     f"p99 {v['latency']['p99_ms']:>7} ms  x{v['x_label_studio']} Label Studio  "
+                    f"CPU/op server {v['server_cpu_ms_per_op']} ms clients {v['clients_cpu_ms_per_op']} ms  "
                     f"errors {v['errors']}"
                 )
             for k, v in http["claim_decide"].items():
@@ -940,6 +943,8 @@ def table(results: dict[str, Any]) -> str:
                     f"cycle p99 {v['latency']['p99_ms']:>7} ms  "
                     f"claim p99 {v['claim'].get('p99_ms')} ms  decide p99 {v['decide'].get('p99_ms')} ms  "
                     f"x{v['x_label_studio']} Label Studio  twice {v['tasks_handed_out_twice']}  "
+                    f"CPU/cycle server {v['server_cpu_ms_per_op']} ms "
+                    f"clients {v['clients_cpu_ms_per_op']} ms  "
                     f"errors {v['errors']}"
                 )
             m = http["server_memory_mib"]
