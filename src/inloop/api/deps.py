@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -13,9 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from inloop.domain.access import Action
-from inloop.errors import InvalidRequest, Problem, Unauthorized
-from inloop.ids import key_hash
-from inloop.services.accounts import KEY_CACHE_SECONDS, Principal, authenticate_key
+from inloop.errors import InvalidRequest, Problem
+from inloop.services.accounts import Principal, authenticate_key, remembered_key
 from inloop.services.context import Context
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `inloop keys create`.")
@@ -29,33 +27,17 @@ async def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
-# Keys this process authenticated less than KEY_CACHE_SECONDS ago, by hash, with the time until which
-# authenticate_key answers them from its memory. Those are checked on the event loop: a hop to a worker thread
-# and back costs a request more than the check. Any other key (new, expired, invalid) is looked up in the
-# threadpool, since that may read the database. Should the services' cache forget a key early (a revocation in
-# this process clears it), the check still happens, as one database read on the loop, and stays correct.
-_in_memory: dict[str, float] = {}
-
-
 async def caller(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    """A key the services remember is checked on the event loop (a hop to a worker thread and back costs more
+    than the check); any other goes to the threadpool, since looking it up reads the database."""
     key = credentials.credentials if credentials else None
-    if not key:
-        return authenticate_key(ctx, key)  # raises Unauthorized
-    digest = key_hash(key)
-    started = time.monotonic()
-    try:
-        if _in_memory.get(digest, 0.0) > started:
-            return authenticate_key(ctx, key)
-        who = await run_in_threadpool(authenticate_key, ctx, key)
-    except Unauthorized:
-        _in_memory.pop(digest, None)
-        raise
-    if len(_in_memory) > 10_000:
-        _in_memory.clear()
-    _in_memory[digest] = started + KEY_CACHE_SECONDS  # authenticate_key cached it later than this
-    return who
+    if key:
+        remembered = remembered_key(key)
+        if remembered is not None:
+            return remembered
+    return await run_in_threadpool(authenticate_key, ctx, key)
 
 
 def allow(action: Action) -> Callable[..., Any]:

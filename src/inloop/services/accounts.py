@@ -121,6 +121,13 @@ KEY_CACHE_SECONDS = 5.0
 _key_cache: dict[str, tuple[float, Principal]] = {}
 
 
+def remembered_key(key: str) -> Principal | None:
+    """The key's user if :func:`authenticate_key` still remembers it, else None; never reads the database,
+    so an event loop may call it."""
+    cached = _key_cache.get(key_hash(key))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
 def authenticate_key(ctx: Context, key: str | None) -> Principal:
     """The key's user. Valid keys are remembered for ``KEY_CACHE_SECONDS`` (a database read per request costs
     more than the request): a key revoked in another process stops working within that time."""
