@@ -245,11 +245,16 @@ def decide(
         elif task.kind == TaskKind.ADJUDICATION.value:
             item = _finalise(conn, ctx, item, vote, who.actor, reason, category, now, adjudicated=True)
         else:
-            review = {"verdict": parsed.value, "output": output, "reviewer": who.name}
+            # the review as reviews_of would read it back (reason stored as "" when none)
+            review = {
+                "verdict": parsed.value,
+                "output": output,
+                "reviewer": who.name,
+                "reason": reason or "",
+                "category": category,
+            }
             item_tasks = [replace(t, status="done") if t.id == task.id else t for t in item_tasks]
-            item = _after_review(
-                conn, ctx, item, item_tasks, {**review, "reason": reason or "", "category": category}, now
-            )
+            item = _after_review(conn, ctx, item, item_tasks, review, now)
         return resource(item)
 
 
