@@ -1104,6 +1104,21 @@ def bench_depth(
 # --------------------------------------------------------------------------------------------------------
 
 
+def _cpu_budget(run: dict[str, Any], rate: float, clients: int) -> dict[str, float]:
+    """The CPU per operation that ``rate`` operations/s allow: one server process runs Python on one core at
+    a time (the GIL), so it cannot pass 1000 / its CPU ms per operation; server and clients share this
+    machine's cores, and one client waits for each answer (its CPU and the server's add up)."""
+    cores = min(clients, os.cpu_count() or 1)
+    return {
+        "server_cpu_ms_per_op": run["server_cpu_ms_per_op"],
+        "server_cpu_ms_per_op_allowed": round(1000 / rate, 2),
+        "server_and_clients_cpu_ms_per_op": round(
+            run["server_cpu_ms_per_op"] + run["clients_cpu_ms_per_op"], 2
+        ),
+        "server_and_clients_cpu_ms_per_op_allowed": round(1000 * cores / rate, 2),
+    }
+
+
 def evaluate(results: dict[str, Any]) -> dict[str, Any]:
     t: dict[str, Any] = {}
     for name, r in results["backends"].items():
@@ -1129,6 +1144,7 @@ def evaluate(results: dict[str, Any]) -> dict[str, Any]:
                     "beside": {
                         "healthz_ceiling_x": floor["ceiling_x_label_studio_submit"],
                         "share_of_healthz": s["share_of_floor"],
+                        **_cpu_budget(s, TARGET_MULTIPLE * LS_SUBMIT_PER_S[clients], clients),
                     },
                 }
                 c = http["claim_decide"][f"{clients}_reviewers"]
@@ -1138,6 +1154,7 @@ def evaluate(results: dict[str, Any]) -> dict[str, Any]:
                     "beside": {
                         "healthz_ceiling_x": floor["ceiling_x_label_studio_cycles"],
                         "share_of_healthz": c["share_of_floor"],
+                        **_cpu_budget(c, TARGET_MULTIPLE * LS_CYCLES_PER_S[clients], clients),
                     },
                 }
             p99s = {
