@@ -4,12 +4,15 @@ Every figure is measured beside a baseline taken in the same run on the same dat
 
 1. Submit in-process (``intake.submit``, a policy that queues everything and runs no check) vs a raw
    single-row INSERT of the same item row with SQLAlchemy Core, one transaction each; SQLite and PostgreSQL.
-   A statement count and a cProfile of submit show where the time goes.
+   Beside it the raw write set: every row a submit must write, as plain statements in one transaction. A
+   statement count and a cProfile of submit show where the time goes.
 2. Submit over HTTP to a real ``inloop serve`` (httpx clients in threads, 1 and 8): rate, p50/p99, and the
-   multiple of Label Studio 1.23's figures quoted in the issue.
+   multiple of Label Studio 1.23's figures quoted in the issue; beside it ``GET /healthz``, the most
+   requests/s any endpoint of that server can answer here.
 3. claim+decide with 1, 4 and 16 reviewers in-process on PostgreSQL vs the raw SQL of one claim (``UPDATE
    ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)``) + a decision INSERT, same thread counts, on a
-   copy of the same queue; and over HTTP with 1 and 8 reviewers (double hand-outs and 5xx counted).
+   copy of the same queue, and vs the raw write set of a cycle (item read, task closed, review, decision,
+   audit events); and over HTTP with 1 and 8 reviewers (double hand-outs and 5xx counted).
 4. Claim latency (``claim(limit=1)``) with 1k and 1M queued items on PostgreSQL (1k and 100k on SQLite),
    the queue bulk-loaded straight into items/tasks; EXPLAIN ANALYZE of the claim's SELECT on the big queue.
 5. Resident memory (VmRSS) of the ``inloop serve`` process after start-up and after the HTTP runs.
