@@ -537,15 +537,27 @@ def _client(url: str, key: str) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60.0)
 
 
+def run_sessions(
+    sessions: list[httpx.Client], seconds: float, make_op: Callable[[int, httpx.Client], Callable[[], None]]
+) -> ThreadRun:
+    """One thread per client session running ``make_op(i, session)``; the connections are opened before the
+    timing starts and closed after."""
+    for s in sessions:
+        s.get("/healthz")
+    try:
+        return run_threads(len(sessions), seconds, lambda i: make_op(i, sessions[i]))
+    finally:
+        for s in sessions:
+            s.close()
+
+
 def http_floor(url: str, clients: int, seconds: float) -> ThreadRun:
     """GET /healthz (no key, no database, a constant body) from ``clients`` threads: what the server, httpx
-    and the loopback cost per request before any endpoint does any work, i.e. the most requests per second
-    any endpoint of this server can answer on this machine."""
-    sessions = [httpx.Client(base_url=url, timeout=60.0) for _ in range(clients)]
+    and the loopback cost per request before an endpoint does any work. It is a sync endpoint, as every
+    database endpoint is (each pays the same hop to a worker thread), so this is the most requests per
+    second any of them can answer on this machine."""
 
-    def make_op(i: int) -> Callable[[], None]:
-        http = sessions[i]
-
+    def make_op(i: int, http: httpx.Client) -> Callable[[], None]:
         def op() -> None:
             r = http.get("/healthz")
             if r.status_code != 200:
@@ -553,23 +565,14 @@ def http_floor(url: str, clients: int, seconds: float) -> ThreadRun:
 
         return op
 
-    for s in sessions:
-        s.get("/healthz")
-    try:
-        return run_threads(clients, seconds, make_op)
-    finally:
-        for s in sessions:
-            s.close()
+    return run_sessions([httpx.Client(base_url=url, timeout=60.0) for _ in range(clients)], seconds, make_op)
 
 
 def http_submit(url: str, key: str, clients: int, seconds: float, start: int) -> ThreadRun:
     """POST /v1/items with an Idempotency-Key (as inloop.Client sends one) from ``clients`` threads."""
-    sessions = [_client(url, key) for _ in range(clients)]
     counters = [start + i * 10_000_000 for i in range(clients)]
 
-    def make_op(i: int) -> Callable[[], None]:
-        http = sessions[i]
-
+    def make_op(i: int, http: httpx.Client) -> Callable[[], None]:
         def op() -> None:
             counters[i] += 1
             body = make_item(counters[i])
@@ -579,25 +582,16 @@ def http_submit(url: str, key: str, clients: int, seconds: float, start: int) ->
 
         return op
 
-    for s in sessions:  # open the connections before timing
-        s.get("/healthz")
-    try:
-        return run_threads(clients, seconds, make_op)
-    finally:
-        for s in sessions:
-            s.close()
+    return run_sessions([_client(url, key) for _ in range(clients)], seconds, make_op)
 
 
 def http_claim_decide(url: str, keys: list[str], seconds: float) -> ThreadRun:
     """Each reviewer thread: POST /v1/reviews/claim {limit: 1}, then POST the decision; a cycle is timed."""
-    sessions = [_client(url, k) for k in keys]
     claimed: list[list[str]] = [[] for _ in keys]
     claim_lat: list[list[float]] = [[] for _ in keys]
     decide_lat: list[list[float]] = [[] for _ in keys]
 
-    def make_op(i: int) -> Callable[[], None]:
-        http = sessions[i]
-
+    def make_op(i: int, http: httpx.Client) -> Callable[[], None]:
         def op() -> None:
             t0 = time.perf_counter()
             r = http.post("/v1/reviews/claim", json={"limit": 1})
@@ -620,13 +614,7 @@ def http_claim_decide(url: str, keys: list[str], seconds: float) -> ThreadRun:
 
         return op
 
-    for s in sessions:
-        s.get("/healthz")
-    try:
-        run = run_threads(len(keys), seconds, make_op)
-    finally:
-        for s in sessions:
-            s.close()
+    run = run_sessions([_client(url, k) for k in keys], seconds, make_op)
     seen = Counter(t for xs in claimed for t in xs)
     run.extra = {
         "claim": latency_ms([x for xs in claim_lat for x in xs]),
