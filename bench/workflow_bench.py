@@ -730,6 +730,21 @@ RAW_DECIDE = text(
 )
 
 
+def _raw_claim(conn: Connection, owner: str, token: str, now: int) -> Any:
+    """The raw claim of one task for ``owner``: its (id, item_id) row, or None when the queue is empty."""
+    return conn.execute(
+        RAW_CLAIM, {"token": token, "owner": owner, "expires": now + 300_000, "now": now}
+    ).first()
+
+
+def _raw_review(conn: Connection, task: Any, owner: str, now: int) -> None:
+    """The raw decision row of a task claimed by :func:`_raw_claim`."""
+    conn.execute(
+        RAW_DECIDE,
+        {"id": new_id("rev"), "task_id": task.id, "item_id": task.item_id, "reviewer": owner, "now": now},
+    )
+
+
 RAW_TABLES = (
     "bench_raw_reviews, bench_raw_tasks, bench_raw_items, bench_raw_audit_events, bench_raw_audit_heads"
 )
@@ -832,9 +847,7 @@ class RawCycle:
             now = int(time.time() * 1000)
             token = new_secret("lease", 18)
             with self.engine.begin() as conn:
-                row = conn.execute(
-                    RAW_CLAIM, {"token": token, "owner": owner, "expires": now + 300_000, "now": now}
-                ).first()
+                row = _raw_claim(conn, owner, token, now)
                 if row is None:
                     raise Exhausted
                 conn.execute(RAW_READ_ITEM, {"item_id": row.item_id}).one()
@@ -845,16 +858,7 @@ class RawCycle:
                 )
                 if closed.rowcount != 1:
                     raise RuntimeError("lost the lease")
-                conn.execute(
-                    RAW_DECIDE,
-                    {
-                        "id": new_id("rev"),
-                        "task_id": row.id,
-                        "item_id": row.item_id,
-                        "reviewer": owner,
-                        "now": now,
-                    },
-                )
+                _raw_review(conn, row, owner, now)
                 conn.execute(RAW_ITEM_DECIDED, {"decision": decision, "now": now, "item_id": row.item_id})
                 self._append(conn, self.decide_events, row.item_id, now)
 
@@ -893,23 +897,11 @@ def bench_claim_decide(bk: Backend, sizes: Sizes) -> dict[str, Any]:
         def op() -> None:
             now = int(time.time() * 1000)
             with engine.begin() as conn:
-                row = conn.execute(
-                    RAW_CLAIM,
-                    {"token": new_secret("lease", 18), "owner": owner, "expires": now + 300_000, "now": now},
-                ).first()
+                row = _raw_claim(conn, owner, new_secret("lease", 18), now)
             if row is None:
                 raise Exhausted
             with engine.begin() as conn:
-                conn.execute(
-                    RAW_DECIDE,
-                    {
-                        "id": new_id("rev"),
-                        "task_id": row.id,
-                        "item_id": row.item_id,
-                        "reviewer": owner,
-                        "now": now,
-                    },
-                )
+                _raw_review(conn, row, owner, now)
 
         return op
 
