@@ -38,6 +38,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/route_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/route_cost.py $(BENCH_ARGS)
 	$(BIN)/python bench/pii_bench.py
 	$(BIN)/python bench/quality_bench.py
 	$(BIN)/python bench/calibration_bench.py
