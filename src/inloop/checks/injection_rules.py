@@ -116,6 +116,16 @@ _LEADS = {
     "reveal_yours": "reveal print show repeat output display tell "
     "give share list summarize summarise translate "
     "spell write recite dump leak paste copy quote expose disclose what",
+    # Rules whose triggers are everyday words ("free", "send", "code", "this"), so they run on ordinary
+    # support answers: searched for at every position, each cost 3-14 µs per text on route_bench's items.
+    "freed_reply": "now since free",
+    "prompt_is": "my the",
+    "here_is_prompt": "here below these this",
+    "per_my_instructions": "as according per",
+    "dan_phrase": "do",
+    "exfiltrate": "send forward post upload exfiltrate transmit email e",
+    "secret_in_prompt": "password passwords passphrase passphrases secret secrets key keys code codes "
+    "flag flags token tokens",
 }
 _REQUIRES = {
     "override": _TARGET_WORDS,
