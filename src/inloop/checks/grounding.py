@@ -252,7 +252,9 @@ def _claim_terms(
     """The weighted terms of a factual sentence, or None when the sentence is not a claim."""
     if low.rstrip().endswith(("?", ":")):
         return None
-    terms = {t: _LIGHT_WEIGHT if t in LIGHT else _WEIGHT for t in terms_of(content)}
+    terms = dict.fromkeys(terms_of(content), _WEIGHT)
+    for light in LIGHT.intersection(terms):
+        terms[light] = _LIGHT_WEIGHT
     if not mentions and (
         len(terms) < _CLAIM_FLOOR
         or (len(terms) <= 6 and _NON_CLAIM.match(low))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from decimal import Decimal
 from typing import Generic, TypeVar
 
@@ -27,15 +27,14 @@ class Recurring(Generic[K, V]):
     Safe to share between threads: the worst a race does is compute a value twice.
     """
 
-    __slots__ = ("_limit", "_seen", "_values")
+    __slots__ = ("_limit", "_seen", "_values", "get")
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._values: dict[K, V] = {}
         self._seen: set[int] = set()
-
-    def get(self, key: K) -> V | None:
-        return self._values.get(key)
+        self.get: Callable[[K], V | None] = self._values.get
+        """The value kept for a key, or None: the dict's own ``get``, as a lookup runs for every text."""
 
     def clear(self) -> None:
         """Forget everything (for benchmarks that must measure cold work, and for tests)."""
@@ -485,16 +484,19 @@ def numbers(
             keys, need = _date(*_named_date(m.group()))
             shown = text[m.start() : m.end()]
             out.append(Mention(shown, m.start(), m.end(), "date", frozenset(keys), frozenset({need})))
-    named = [(x.start, x.end) for x in out]
+    named = [(x.start, x.end) for x in out]  # in text order, disjoint
+    k = 0
     pos = 0
     for anchor in _ANCHOR.finditer(low):
         at = anchor.start()
         if at < pos:
             continue
-        inside = next((end for start, end in named if start <= at < end), None) if named else None
-        if inside is not None:
-            pos = inside
-            continue
+        if named:
+            while k < len(named) and named[k][1] <= at:
+                k += 1
+            if k < len(named) and named[k][0] <= at:  # inside a date read by its month name
+                pos = named[k][1]
+                continue
         found = _AT_DIGIT.match(low, at)
         if found is None:
             continue
@@ -568,15 +570,18 @@ def _is_list_marker(text: str, start: int) -> bool:
 
 
 _Parsed = tuple[int, str, frozenset[str], frozenset[str], Decimal | None]
-_PARSED: Recurring[tuple[tuple[str | None, ...], str], _Parsed] = Recurring(20_000)
-"""Memo of :func:`_parse_mention` by what it reads: the match's groups and the four characters before it
-(a currency code). Amounts, dates and phone-like runs recur across items and within one (an answer quotes
-its sources), and building their keys is most of the cost of :func:`numbers`."""
+_PARSED: Recurring[tuple[str, int, int], _Parsed] = Recurring(20_000)
+"""Memo of :func:`_parse_mention` by the text it depends on: the match, the four characters before it (a
+currency code, the look-behinds) and the two after (the look-aheads that decided where it ends, and so which
+branch and groups matched), with where the match lies in that text. Amounts, dates and phone-like runs recur
+across items and within one (an answer quotes its sources), and building their keys is most of the cost of
+:func:`numbers`."""
 
 
 def _mention(text: str, low: str, m: re.Match[str]) -> Mention:
     start, end = m.span()
-    key = (m.groups(), low[max(0, start - 4) : start])
+    before = max(0, start - 4)
+    key = (low[before : end + 2], start - before, end - before)
     parsed = _PARSED.get(key)
     if parsed is None:
         fresh = _parse_mention(text, low, m)
