@@ -22,7 +22,7 @@ of two counts tracks the ratio of the two CPU times closely.
 
 Usage::
 
-    python bench/route_cost.py              # 300 items of 1 KB, every check: about 5 minutes on 2 cores
+    python bench/route_cost.py              # 300 items of 1 KB, every check: 5-10 minutes on 2 cores
     python bench/route_cost.py --quick      # 100 items, route and floor only
     python bench/route_cost.py --size 4096
 

@@ -570,18 +570,15 @@ def _is_list_marker(text: str, start: int) -> bool:
 
 
 _Parsed = tuple[int, str, frozenset[str], frozenset[str], Decimal | None]
-_PARSED: Recurring[tuple[str, int, int], _Parsed] = Recurring(20_000)
-"""Memo of :func:`_parse_mention` by the text it depends on: the match, the four characters before it (a
-currency code, the look-behinds) and the two after (the look-aheads that decided where it ends, and so which
-branch and groups matched), with where the match lies in that text. Amounts, dates and phone-like runs recur
-across items and within one (an answer quotes its sources), and building their keys is most of the cost of
-:func:`numbers`."""
+_PARSED: Recurring[tuple[tuple[str | None, ...], str], _Parsed] = Recurring(20_000)
+"""Memo of :func:`_parse_mention` by what it reads: the match's groups and the four characters before it
+(a currency code). Amounts, dates and phone-like runs recur across items and within one (an answer quotes
+its sources), and building their keys is most of the cost of :func:`numbers`."""
 
 
 def _mention(text: str, low: str, m: re.Match[str]) -> Mention:
     start, end = m.span()
-    before = max(0, start - 4)
-    key = (low[before : end + 2], start - before, end - before)
+    key = (m.groups(), low[max(0, start - 4) : start])
     parsed = _PARSED.get(key)
     if parsed is None:
         fresh = _parse_mention(text, low, m)
